@@ -1,0 +1,313 @@
+package broker
+
+// The per-connection authentication gate: Kafka's SaslServerAuthenticator
+// state machine (spec §1.2), SaslHandshake (17) v0–1, SaslAuthenticate (36)
+// v0–2, the legacy raw-token path of handshake v0, KIP-368
+// re-authentication and session expiry, and the subject of SSL and
+// PLAINTEXT connections. No ACL applies to these APIs.
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/minikafka/minikafka/principal"
+	"github.com/minikafka/minikafka/protocol"
+	"github.com/minikafka/minikafka/sasl"
+)
+
+func init() {
+	register(keySaslHandshake, handleSaslHandshake)
+	register(keySaslAuthenticate, handleSaslAuthenticate)
+}
+
+// authenticateTransport builds the subject of a PLAINTEXT or SSL
+// connection (User:ANONYMOUS, or the mapped certificate DN).
+func (c *conn) authenticateTransport() error {
+	ac := c.authContext("")
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		ac.PeerCertificates = tc.ConnectionState().PeerCertificates
+	}
+	s, err := c.buildSubject(ac)
+	if err != nil {
+		c.b.m.authResult(c.l.cfg.Name, c.l.cfg.SecurityProtocol, "failure", "principal")
+		return err
+	}
+	c.subject = s
+	c.rc.Subject = s
+	c.state = stateAuthenticated
+	if c.l.tls {
+		c.b.m.authResult(c.l.cfg.Name, "SSL", "success", "")
+	}
+	return nil
+}
+
+func (c *conn) authContext(mech string) *principal.AuthContext {
+	return &principal.AuthContext{
+		Listener:         c.l.cfg.Name,
+		SecurityProtocol: c.l.cfg.SecurityProtocol,
+		Mechanism:        mech,
+		ClientAddr:       c.addr,
+	}
+}
+
+func (c *conn) buildSubject(ac *principal.AuthContext) (*principal.Subject, error) {
+	ctx, cancel := context.WithTimeout(c.b.ctx, 30*time.Second)
+	defer cancel()
+	s, err := c.b.cfg.Principals.Build(ctx, ac)
+	if err != nil {
+		return nil, fmt.Errorf("building principal: %w", err)
+	}
+	if s == nil {
+		return nil, errors.New("building principal: builder returned no subject")
+	}
+	return s, nil
+}
+
+// gateAllows applies the pre-authentication rules to a request key; false
+// closes the connection without a response, as Kafka does.
+func (c *conn) gateAllows(key int16) bool {
+	switch c.state {
+	case stateInitial:
+		if key == keyApiVersions || key == keySaslHandshake {
+			return true
+		}
+		c.b.log.Info("closing connection: request before SASL authentication",
+			"listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(key),
+			"hint", "Invalid request, potential reasons: kafka client configured with the wrong security protocol, it does not support KIP-43 or it is not a kafka client.")
+		c.b.m.authResult(c.l.cfg.Name, "", "failure", "unauthenticated_request")
+		return false
+	case stateHandshake:
+		if key == keySaslHandshake {
+			return true
+		}
+		c.b.log.Info("closing connection: unexpected request during SASL handshake", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(key))
+		return false
+	case stateAuthenticate:
+		if key == keySaslAuthenticate {
+			return true
+		}
+		c.b.log.Info(fmt.Sprintf("closing connection: Unexpected Kafka request of type %s during SASL authentication.", strings.ToUpper(kmsg.NameForKey(key))), "listener", c.l.cfg.Name, "client", c.host)
+		return false
+	}
+	return false
+}
+
+func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
+	req := r.Body.(*kmsg.SASLHandshakeRequest)
+	resp := req.ResponseKind().(*kmsg.SASLHandshakeResponse)
+	resp.SupportedMechanisms = c.l.mechNames
+	if !c.l.sasl {
+		resp.ErrorCode = 34 // ILLEGAL_SASL_STATE: no SASL on this listener
+		return resp, nil
+	}
+	if c.state == stateAuthenticated {
+		// KIP-368: a handshake on an authenticated connection starts a
+		// re-authentication when the session has an expiry and the last one
+		// started at least a second ago.
+		if c.sessionExpiry.IsZero() || c.b.now().Sub(c.lastReauth) < time.Second {
+			resp.ErrorCode = 34
+			resp.SupportedMechanisms = nil
+			return resp, nil
+		}
+		c.reauth = true
+		c.lastReauth = c.b.now()
+	}
+	var mech sasl.Mechanism
+	for _, m := range c.l.cfg.Mechanisms {
+		if m.Name() == req.Mechanism {
+			mech = m
+		}
+	}
+	if mech == nil {
+		resp.ErrorCode = 33 // UNSUPPORTED_SASL_MECHANISM
+		c.b.log.Info("failed authentication: unsupported SASL mechanism", "listener", c.l.cfg.Name, "client", c.host, "mechanism", req.Mechanism, "enabled", strings.Join(c.l.mechNames, ","))
+		c.b.m.authResult(c.l.cfg.Name, req.Mechanism, "failure", "unsupported_mechanism")
+		if c.reauth {
+			c.state = stateFailed
+		}
+		return resp, nil
+	}
+	c.mech = mech
+	c.sess = mech.NewSession(sasl.ConnInfo{Listener: c.l.cfg.Name, RemoteAddr: c.nc.RemoteAddr()})
+	c.hsVersion = r.Version
+	if r.Version == 0 {
+		c.state = stateRawToken
+	} else {
+		c.state = stateAuthenticate
+	}
+	return resp, nil
+}
+
+func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error) {
+	req := r.Body.(*kmsg.SASLAuthenticateRequest)
+	resp := req.ResponseKind().(*kmsg.SASLAuthenticateResponse)
+	if c.state != stateAuthenticate {
+		resp.ErrorCode = 34
+		msg := "SaslAuthenticate request received after successful authentication"
+		if c.state != stateAuthenticated {
+			msg = "Unexpected SaslAuthenticate request"
+		}
+		resp.ErrorMessage = &msg
+		return resp, nil
+	}
+	challenge, done, err := c.step(req.SASLAuthBytes)
+	if err != nil {
+		msg := sasl.ClientMessage(err, c.mech.Name(), c.reauth)
+		resp.ErrorCode = 58
+		resp.ErrorMessage = &msg
+		c.failAuth(r.Header, resp)
+		return nil, nil
+	}
+	resp.SASLAuthBytes = challenge
+	if done {
+		lifetime, err := c.complete()
+		if err != nil {
+			msg := err.Error()
+			resp.ErrorCode = 58
+			resp.ErrorMessage = &msg
+			resp.SASLAuthBytes = nil
+			c.failAuth(r.Header, resp)
+			return nil, nil
+		}
+		resp.SessionLifetimeMillis = lifetime
+	}
+	return resp, nil
+}
+
+func (c *conn) step(token []byte) ([]byte, bool, error) {
+	ctx, cancel := context.WithTimeout(c.b.ctx, 30*time.Second)
+	defer cancel()
+	return c.sess.Step(ctx, token)
+}
+
+// complete finishes a successful exchange: builds the subject, checks the
+// re-authentication rules and computes the session lifetime (spec §2.1).
+func (c *conn) complete() (int64, error) {
+	id := c.sess.Identity()
+	ac := c.authContext(c.mech.Name())
+	ac.AuthorizationID = id.AuthorizationID
+	ac.Claims = id.Claims
+	ac.CredentialExpiry = id.Expiry
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		ac.PeerCertificates = tc.ConnectionState().PeerCertificates
+	}
+	s, err := c.buildSubject(ac)
+	if err != nil {
+		var be *principal.BuildError
+		if errors.As(err, &be) {
+			return 0, errors.New(be.Message)
+		}
+		c.b.log.Warn("failed authentication: principal", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+		return 0, errors.New(sasl.GenericMessage(c.mech.Name(), c.reauth))
+	}
+	if c.reauth {
+		if c.mech.Name() != c.authMech {
+			return 0, fmt.Errorf("SASL mechanism '%s' requested by client is not supported for re-authentication of mechanism '%s'", c.mech.Name(), c.authMech)
+		}
+		if s.User != c.subject.User {
+			return 0, fmt.Errorf("Cannot change principals during re-authentication from %s.%s: %s.%s", c.subject.User.Type, c.subject.User.Name, s.User.Type, s.User.Name)
+		}
+	}
+	now := c.b.now()
+	var lifetime int64
+	maxReauth := c.b.cfg.MaxReauth
+	credSet := !id.Expiry.IsZero()
+	if c.b.cfg.LegacyTokenExpiry {
+		credSet = credSet && maxReauth > 0 // 2.x: a token alone sets no expiry
+	}
+	c.sessionExpiry = time.Time{}
+	if credSet || maxReauth > 0 {
+		switch {
+		case !credSet:
+			lifetime = maxReauth.Milliseconds()
+		case maxReauth <= 0:
+			lifetime = max(0, id.Expiry.Sub(now).Milliseconds())
+		default:
+			lifetime = max(0, min(id.Expiry.Sub(now).Milliseconds(), maxReauth.Milliseconds()))
+		}
+		c.sessionExpiry = now.Add(time.Duration(lifetime) * time.Millisecond)
+	}
+	result := "success"
+	if c.reauth {
+		c.b.m.reauth(c.l.cfg.Name, c.mech.Name(), true)
+		result = "reauth_success"
+	}
+	c.b.m.authResult(c.l.cfg.Name, c.mech.Name(), result, "")
+	c.b.log.Debug("authenticated", "listener", c.l.cfg.Name, "client", c.host, "mechanism", c.mech.Name(), "principal", s.User.String(), "groups", len(s.Groups), "session_lifetime_ms", lifetime, "reauth", c.reauth)
+	c.subject = s
+	c.rc.Subject = s
+	c.authMech = c.mech.Name()
+	c.state = stateAuthenticated
+	c.sess, c.mech, c.reauth = nil, nil, false
+	return lifetime, nil
+}
+
+// failAuth logs and counts a failed authentication, then sends resp after
+// connection.failed.authentication.delay.ms and closes the connection.
+func (c *conn) failAuth(h protocol.Header, resp kmsg.Response) {
+	msg := ""
+	if r, ok := resp.(*kmsg.SASLAuthenticateResponse); ok && r.ErrorMessage != nil {
+		msg = *r.ErrorMessage
+	}
+	mech := ""
+	if c.mech != nil {
+		mech = c.mech.Name()
+	}
+	c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, msg), "listener", c.l.cfg.Name, "mechanism", mech, "reauth", c.reauth)
+	reason := "invalid_credentials"
+	if c.reauth {
+		c.b.m.reauth(c.l.cfg.Name, mech, false)
+		reason = "reauth_failed"
+	}
+	c.b.m.authResult(c.l.cfg.Name, mech, "failure", reason)
+	c.state = stateFailed
+	c.delayFailure()
+	var buf []byte
+	if resp != nil {
+		resp.SetVersion(h.Version)
+		buf = protocol.AppendResponse(nil, h, resp)
+	}
+	c.send(buf, true)
+}
+
+func (c *conn) delayFailure() {
+	if d := c.b.cfg.FailedAuthDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-c.b.ctx.Done():
+			t.Stop()
+		}
+	}
+}
+
+// rawToken handles one unframed SASL token after SaslHandshake v0.
+func (c *conn) rawToken(token []byte) bool {
+	challenge, done, err := c.step(token)
+	if err != nil {
+		c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, sasl.ClientMessage(err, c.mech.Name(), false)), "listener", c.l.cfg.Name, "mechanism", c.mech.Name(), "detail", err.Error())
+		c.b.m.authResult(c.l.cfg.Name, c.mech.Name(), "failure", "invalid_credentials")
+		c.state = stateFailed
+		c.delayFailure()
+		return false
+	}
+	if done {
+		if _, err := c.complete(); err != nil {
+			c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, err), "listener", c.l.cfg.Name)
+			c.state = stateFailed
+			c.delayFailure()
+			return false
+		}
+	}
+	if challenge == nil {
+		challenge = []byte{}
+	}
+	c.send(protocol.AppendRaw(nil, challenge), false)
+	return true
+}

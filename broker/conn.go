@@ -1,0 +1,263 @@
+package broker
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/minikafka/minikafka/authorizer"
+	"github.com/minikafka/minikafka/principal"
+	"github.com/minikafka/minikafka/protocol"
+	"github.com/minikafka/minikafka/sasl"
+)
+
+// authState is the per-connection authentication state (Kafka's
+// SaslServerAuthenticator states, plus the legacy raw-token state).
+type authState int8
+
+const (
+	stateInitial      authState = iota // SASL: ApiVersions or SaslHandshake expected
+	stateHandshake                     // SASL: after ApiVersions, only SaslHandshake
+	stateAuthenticate                  // SASL: SaslAuthenticate rounds (handshake v1)
+	stateRawToken                      // SASL: raw tokens (handshake v0)
+	stateAuthenticated                 // requests are served
+	stateFailed                        // closing after a failure
+)
+
+type outMsg struct {
+	buf   []byte
+	close bool // close after writing buf
+}
+
+type conn struct {
+	b    *Broker
+	l    *listener
+	nc   net.Conn
+	addr netip.Addr
+	host string
+
+	out       chan outMsg
+	done      chan struct{}
+	closeOnce sync.Once
+
+	state   authState
+	subject *principal.Subject
+	rc      authorizer.RequestContext
+
+	// SASL exchange in progress.
+	mech      sasl.Mechanism
+	sess      sasl.Session
+	hsVersion int16
+	reauth    bool // the exchange in progress is a re-authentication
+	// authenticated session.
+	authMech      string
+	sessionExpiry time.Time // zero: never
+	lastReauth    time.Time
+	peerCerts     []*x509.Certificate
+	clientID      string
+}
+
+
+func (c *conn) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		_ = c.nc.Close()
+	})
+}
+
+func (c *conn) serve() {
+	defer c.b.wg.Done()
+	defer c.b.dropConn(c)
+	defer c.close()
+	c.rc.Host = c.host
+	c.rc.Listener = c.l.cfg.Name
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		ctx, cancel := context.WithTimeout(c.b.ctx, 10*time.Second)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			c.b.log.Info("TLS handshake failed", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+			c.b.m.authResult(c.l.cfg.Name, "SSL", "failure", "tls_handshake")
+			return
+		}
+	}
+	if !c.l.sasl {
+		if err := c.authenticateTransport(); err != nil {
+			c.b.log.Info("failed authentication", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+			return
+		}
+	}
+	writerDone := make(chan struct{})
+	go c.writeLoop(writerDone)
+	defer func() { <-writerDone }()
+	defer close(c.out)
+	br := bufio.NewReaderSize(c.nc, 32<<10)
+	for {
+		if c.b.cfg.IdleTimeout > 0 {
+			_ = c.nc.SetReadDeadline(time.Now().Add(c.b.cfg.IdleTimeout))
+		}
+		if c.b.closing.Load() {
+			return
+		}
+		limit := c.b.cfg.MaxRequestBytes
+		if c.state != stateAuthenticated {
+			limit = c.b.cfg.MaxSaslReceiveBytes
+		}
+		frame, err := protocol.ReadFrame(br, limit)
+		if err != nil {
+			c.logReadError(err)
+			return
+		}
+		if !c.handleFrame(frame) {
+			return
+		}
+	}
+}
+
+func (c *conn) logReadError(err error) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if c.b.closing.Load() {
+			return
+		}
+		c.b.log.Info("closing idle connection", "listener", c.l.cfg.Name, "client", c.host, "idle", c.b.cfg.IdleTimeout)
+	default:
+		var fe *protocol.FrameSizeError
+		if errors.As(err, &fe) && c.state != stateAuthenticated && c.l.sasl {
+			c.b.log.Info("failed authentication: invalid receive size", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+			return
+		}
+		c.b.log.Info("closing connection: bad frame", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+	}
+}
+
+// writeLoop writes responses in order, coalescing writes.
+func (c *conn) writeLoop(done chan struct{}) {
+	defer close(done)
+	bw := bufio.NewWriterSize(c.nc, 64<<10)
+	for m := range c.out {
+		if _, err := bw.Write(m.buf); err != nil {
+			c.close()
+			continue // drain
+		}
+		if m.close {
+			_ = bw.Flush()
+			c.close()
+			continue
+		}
+		if len(c.out) == 0 {
+			if err := bw.Flush(); err != nil {
+				c.close()
+			}
+		}
+	}
+	_ = bw.Flush()
+}
+
+func (c *conn) send(buf []byte, closeAfter bool) {
+	select {
+	case c.out <- outMsg{buf: buf, close: closeAfter}:
+	case <-c.done:
+	}
+}
+
+// respond encodes and queues resp for the request with header h.
+func (c *conn) respond(h protocol.Header, resp kmsg.Response) {
+	resp.SetVersion(h.Version)
+	c.send(protocol.AppendResponse(nil, h, resp), false)
+}
+
+// handleFrame processes one frame; false closes the connection.
+func (c *conn) handleFrame(frame []byte) bool {
+	switch c.state {
+	case stateRawToken:
+		return c.rawToken(frame)
+	case stateFailed:
+		return false
+	}
+	key, version, _, ok := protocol.PeekHeader(frame)
+	if !ok {
+		c.b.log.Info("closing connection: frame shorter than a request header", "listener", c.l.cfg.Name, "client", c.host, "size", len(frame))
+		return false
+	}
+	if c.state != stateAuthenticated {
+		if !c.gateAllows(key) {
+			return false
+		}
+	} else if !c.sessionExpiry.IsZero() && key != keySaslHandshake && c.b.now().After(c.sessionExpiry) {
+		c.b.log.Info("closing connection: session expired", "listener", c.l.cfg.Name, "client", c.host, "principal", c.subject.User.String(), "expired", c.sessionExpiry)
+		c.b.m.expiredKilled(c.l.cfg.Name)
+		return false
+	}
+	req, err := protocol.Decode(frame)
+	if err != nil {
+		return c.decodeFailed(key, version, err)
+	}
+	c.clientID = req.ClientID
+	h := handlers[req.Key]
+	if h == nil { // advertised without a handler: a bug the table test catches
+		c.b.log.Error("no handler for advertised api", "key", req.Key)
+		return false
+	}
+	start := time.Now()
+	c.rc.APIKey = req.Key
+	resp, err := h(c, req)
+	c.b.m.request(req.Key, req.Version, time.Since(start), len(frame))
+	if err != nil {
+		c.b.log.Info("closing connection", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "err", err)
+		return false
+	}
+	if resp != nil {
+		resp.SetVersion(req.Version)
+		buf := protocol.AppendResponse(nil, req.Header, resp)
+		c.b.m.bytesOut(len(buf))
+		c.send(buf, false)
+	}
+	return c.state != stateFailed
+}
+
+// decodeFailed handles a frame that could not be decoded: an ApiVersions
+// with an unsupported version gets a v0 UNSUPPORTED_VERSION answer, as
+// Kafka does; everything else is logged and closes this connection only.
+func (c *conn) decodeFailed(key, version int16, err error) bool {
+	var de *protocol.DecodeError
+	if key == keyApiVersions && errors.Is(err, protocol.ErrUnsupportedVersion) && errors.As(err, &de) {
+		resp := protocol.ApiVersionsResponse(0)
+		resp.ErrorCode = 35 // UNSUPPORTED_VERSION
+		h := de.Header
+		h.Version = 0
+		h.Flexible = false
+		c.send(protocol.AppendResponse(nil, h, resp), false)
+		return true
+	}
+	c.b.log.Info("closing connection: undecodable request", "listener", c.l.cfg.Name, "client", c.host, "key", key, "version", version, "err", err)
+	return false
+}
+
+const (
+	keyApiVersions      = 18
+	keySaslHandshake    = 17
+	keySaslAuthenticate = 36
+)
+
+// handlerFunc serves one request. A nil response sends nothing (acks=0); an
+// error is logged and closes the connection.
+type handlerFunc func(c *conn, r *protocol.Request) (kmsg.Response, error)
+
+var handlers [128]handlerFunc
+
+// register installs the handler of an API key; called from init in the
+// file of each API.
+func register(key int16, h handlerFunc) { handlers[key] = h }

@@ -1,0 +1,204 @@
+package broker
+
+// Produce (0), v3–11. ACL: TransactionalId WRITE when the batch is
+// transactional (denied: 53 on every partition), then Topic WRITE per topic
+// (denied: 29 per partition), before any existence check. Batches are
+// stored as received (wire bytes); only the 61-byte header is read, for the
+// CRC, offsets and idempotent sequence checks. acks=0 with an error closes
+// the connection, as Kafka does.
+
+import (
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	az "github.com/minikafka/minikafka/authorizer"
+	"github.com/minikafka/minikafka/protocol"
+)
+
+func init() { register(0, handleProduce) }
+
+func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
+	req := r.Body.(*kmsg.ProduceRequest)
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
+	txnCode := int16(0)
+	if req.TransactionID != nil && !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID) {
+		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
+	}
+	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
+	anyErr := false
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		st := &resp.Topics[i]
+		st.Topic = rt.Topic
+		st.Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
+		code := txnCode
+		if code == 0 && badAcks {
+			code = kerr.InvalidRequiredAcks.Code
+		}
+		if code == 0 {
+			a := az.NewAction(az.OpWrite, az.ResourceTopic, rt.Topic)
+			a.RefCount = len(rt.Partitions)
+			if !c.authorize(a) {
+				code = kerr.TopicAuthorizationFailed.Code
+			}
+		}
+		var t *topic
+		if code == 0 {
+			if t = c.b.topics.get(rt.Topic); t == nil {
+				code = kerr.UnknownTopicOrPartition.Code
+			}
+		}
+		for j := range rt.Partitions {
+			rp := &rt.Partitions[j]
+			sp := &st.Partitions[j]
+			sp.Partition = rp.Partition
+			sp.BaseOffset = -1
+			sp.LogAppendTime = -1
+			sp.LogStartOffset = -1
+			sp.ErrorCode = code
+			if code != 0 {
+				anyErr = true
+				continue
+			}
+			if rp.Partition < 0 || int(rp.Partition) >= len(t.partitions) {
+				sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
+				anyErr = true
+				continue
+			}
+			p := t.partitions[rp.Partition]
+			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID)
+			if ecode != 0 {
+				sp.ErrorCode = ecode
+				anyErr = true
+				if err != nil {
+					msg := err.Error()
+					sp.ErrorMessage = &msg
+					c.b.log.Debug("produce rejected", "topic", t.name, "partition", p.index, "client", c.host, "err", err)
+				}
+				continue
+			}
+			sp.BaseOffset = base
+			sp.LogStartOffset = p.log.StartOffset()
+		}
+	}
+	if req.Acks == 0 {
+		if anyErr {
+			return nil, fmt.Errorf("produce with acks=0 failed on at least one partition")
+		}
+		return nil, nil
+	}
+	return resp, nil
+}
+
+// appendBatch validates and appends one record batch to p. It returns the
+// base offset, or a Kafka error code (and a reason for the log).
+func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64, int16, error) {
+	h, size, err := parseBatch(records)
+	if err != nil {
+		return -1, kerr.CorruptMessage.Code, err
+	}
+	if size != len(records) {
+		return -1, kerr.InvalidRecord.Code, fmt.Errorf("produce v3+ must carry exactly one record batch per partition")
+	}
+	if max, _ := b.topicConfig(p.topic, "max.message.bytes"); len(records) > atoiDefault(max, int(b.cfg.MessageMaxBytes)) {
+		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %s", len(records), max)
+	}
+	if h.control() {
+		return -1, kerr.InvalidRecord.Code, fmt.Errorf("clients may not write control batches")
+	}
+	if h.transactional() && txnID == nil {
+		return -1, kerr.InvalidRecord.Code, fmt.Errorf("transactional batch without a transactional id")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ps *producerState
+	if h.ProducerID >= 0 {
+		var code int16
+		var dupOffset int64
+		ps, code, dupOffset = p.checkSequence(&h)
+		if code != 0 {
+			return -1, code, fmt.Errorf("producer %d epoch %d sequence %d rejected", h.ProducerID, h.ProducerEpoch, h.BaseSequence)
+		}
+		if dupOffset >= 0 {
+			return dupOffset, 0, nil
+		}
+		if h.transactional() {
+			if code := b.txns.checkProduce(txnID, &h, p); code != 0 {
+				return -1, code, fmt.Errorf("transactional produce rejected for %q", *txnID)
+			}
+		}
+	}
+	base, err := p.log.Append(records, h.LastOffsetDelta, h.MaxTimestamp)
+	if err != nil {
+		return -1, kerr.KafkaStorageError.Code, fmt.Errorf("append: %w", err)
+	}
+	if ps != nil {
+		ps.record(h.BaseSequence, h.BaseSequence+h.LastOffsetDelta, base)
+		if h.transactional() {
+			if _, open := p.openTxns[h.ProducerID]; !open {
+				if p.openTxns == nil {
+					p.openTxns = map[int64]int64{}
+				}
+				p.openTxns[h.ProducerID] = base
+			}
+		}
+	}
+	b.m.records(p.topic.name, int(h.NumRecords))
+	ws := p.waiters
+	p.waiters = nil
+	for _, w := range ws {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
+	return base, 0, nil
+}
+
+// checkSequence applies the idempotent producer rules. It returns the
+// producer state to update, an error code, or the base offset of a
+// duplicate of one of the last five batches (which is acknowledged again
+// without being appended). Called with p.mu held.
+func (p *partition) checkSequence(h *batchHeader) (*producerState, int16, int64) {
+	ps := p.producers[h.ProducerID]
+	switch {
+	case ps == nil || h.ProducerEpoch > ps.epoch:
+		if h.BaseSequence != 0 {
+			return nil, kerr.OutOfOrderSequenceNumber.Code, -1
+		}
+		ps = &producerState{epoch: h.ProducerEpoch}
+		p.producers[h.ProducerID] = ps
+		return ps, 0, -1
+	case h.ProducerEpoch < ps.epoch:
+		return nil, kerr.InvalidProducerEpoch.Code, -1
+	}
+	last := h.BaseSequence + h.LastOffsetDelta
+	for i := 0; i < ps.n; i++ {
+		e := &ps.recent[i]
+		if e.firstSeq == h.BaseSequence && e.lastSeq == last {
+			return nil, 0, e.baseOffset
+		}
+	}
+	if ps.n > 0 {
+		expect := ps.recent[ps.n-1].lastSeq + 1
+		if expect < 0 { // sequence numbers wrap at MaxInt32
+			expect = 0
+		}
+		if h.BaseSequence != expect {
+			return nil, kerr.OutOfOrderSequenceNumber.Code, -1
+		}
+	}
+	return ps, 0, -1
+}
+
+func (ps *producerState) record(first, last int32, base int64) {
+	if ps.n == len(ps.recent) {
+		copy(ps.recent[:], ps.recent[1:])
+		ps.n--
+	}
+	ps.recent[ps.n] = seqEntry{firstSeq: first, lastSeq: last, baseOffset: base}
+	ps.n++
+}

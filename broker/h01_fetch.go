@@ -1,0 +1,199 @@
+package broker
+
+// Fetch (1), v4–12. ACL: Topic READ per topic (denied: 29 per partition);
+// a follower fetch (replica id ≥ 0) needs Cluster CLUSTER_ACTION. Batches
+// are returned exactly as stored (compression untouched). Long poll: the
+// request waits up to MaxWait for MinBytes, woken by appends. Fetch
+// sessions (KIP-227) are not kept: the response carries session id 0, so
+// clients send full fetches. read_committed stops at the last stable offset
+// and lists aborted transactions.
+
+import (
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	az "github.com/minikafka/minikafka/authorizer"
+	"github.com/minikafka/minikafka/protocol"
+	"github.com/minikafka/minikafka/storage"
+)
+
+func init() { register(1, handleFetch) }
+
+func handleFetch(c *conn, r *protocol.Request) (kmsg.Response, error) {
+	req := r.Body.(*kmsg.FetchRequest)
+	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	if req.SessionID != 0 || req.SessionEpoch > 0 {
+		resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
+		return resp, nil
+	}
+	follower := req.ReplicaID >= 0
+	clusterOK := !follower || c.authorizeOp(az.OpClusterAction, az.ResourceCluster, az.ClusterName)
+	// Authorize once per topic, before anything is read.
+	allowed := make([]bool, len(req.Topics))
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		if follower {
+			allowed[i] = clusterOK
+			continue
+		}
+		a := az.NewAction(az.OpRead, az.ResourceTopic, rt.Topic)
+		a.RefCount = len(rt.Partitions)
+		allowed[i] = c.authorize(a)
+	}
+	deadline := time.Now().Add(time.Duration(req.MaxWaitMillis) * time.Millisecond)
+	var wake chan struct{}
+	for {
+		n, hasErr := c.b.fillFetch(req, resp, allowed)
+		if n >= int(req.MinBytes) || hasErr || req.MaxWaitMillis <= 0 {
+			return resp, nil
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			return resp, nil
+		}
+		if wake == nil {
+			wake = make(chan struct{}, 1)
+		}
+		// Register, then re-check, so an append between the fill and the
+		// registration is not missed.
+		c.b.registerFetchWaiter(req, allowed, wake)
+		if n2, _ := c.b.fillFetch(req, resp, allowed); n2 >= int(req.MinBytes) {
+			return resp, nil
+		}
+		t := time.NewTimer(remaining)
+		select {
+		case <-wake:
+			t.Stop()
+		case <-t.C:
+			n, _ := c.b.fillFetch(req, resp, allowed)
+			_ = n
+			return resp, nil
+		case <-c.b.ctx.Done():
+			t.Stop()
+			return resp, nil
+		case <-c.done:
+			t.Stop()
+			return nil, errConnClosed
+		}
+	}
+}
+
+func (b *Broker) registerFetchWaiter(req *kmsg.FetchRequest, allowed []bool, wake chan struct{}) {
+	for i := range req.Topics {
+		if !allowed[i] {
+			continue
+		}
+		t := b.topics.get(req.Topics[i].Topic)
+		if t == nil {
+			continue
+		}
+		for _, rp := range req.Topics[i].Partitions {
+			if rp.Partition >= 0 && int(rp.Partition) < len(t.partitions) {
+				t.partitions[rp.Partition].wait(wake)
+			}
+		}
+	}
+}
+
+// fillFetch (re)builds the response from the logs; it returns the number
+// of record bytes included and whether any partition carries an error.
+func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, allowed []bool) (int, bool) {
+	resp.Topics = resp.Topics[:0]
+	total := 0
+	hasErr := false
+	maxBytes := int(req.MaxBytes)
+	if maxBytes <= 0 {
+		maxBytes = int(^uint(0) >> 1)
+	}
+	committed := req.IsolationLevel == 1
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		st := kmsg.NewFetchResponseTopic()
+		st.Topic = rt.Topic
+		st.TopicID = rt.TopicID
+		st.Partitions = make([]kmsg.FetchResponseTopicPartition, len(rt.Partitions))
+		t := b.topics.get(rt.Topic)
+		for j := range rt.Partitions {
+			rp := &rt.Partitions[j]
+			sp := &st.Partitions[j]
+			sp.Default()
+			sp.Partition = rp.Partition
+			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+			switch {
+			case !allowed[i]:
+				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+				hasErr = true
+				continue
+			case t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.partitions):
+				sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
+				hasErr = true
+				continue
+			}
+			p := t.partitions[rp.Partition]
+			hwm := p.log.EndOffset()
+			lso := p.lastStableOffset()
+			sp.HighWatermark = hwm
+			sp.LastStableOffset = lso
+			sp.LogStartOffset = p.log.StartOffset()
+			upTo := hwm
+			if committed {
+				upTo = lso
+			}
+			if rp.FetchOffset > hwm || rp.FetchOffset < sp.LogStartOffset {
+				sp.ErrorCode = kerr.OffsetOutOfRange.Code
+				hasErr = true
+				continue
+			}
+			limit := int(rp.PartitionMaxBytes)
+			if rem := maxBytes - total; rem < limit {
+				limit = rem
+			}
+			if limit <= 0 && total > 0 {
+				continue
+			}
+			var buf []byte
+			var lastOff int64 = -1
+			err := p.log.Read(rp.FetchOffset, upTo, limit, func(bt *storage.Batch) bool {
+				if buf == nil {
+					buf = make([]byte, 0, len(bt.Data))
+				}
+				buf = append(buf, bt.Data...)
+				lastOff = bt.LastOffset
+				return len(buf) < limit
+			})
+			if err != nil {
+				sp.ErrorCode = kerr.OffsetOutOfRange.Code
+				hasErr = true
+				continue
+			}
+			sp.RecordBatches = buf
+			total += len(buf)
+			if committed && lastOff >= 0 {
+				sp.AbortedTransactions = p.abortedIn(rp.FetchOffset, lastOff)
+			}
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return total, hasErr
+}
+
+// abortedIn lists the aborted transactions overlapping [from, to].
+func (p *partition) abortedIn(from, to int64) []kmsg.FetchResponseTopicPartitionAbortedTransaction {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []kmsg.FetchResponseTopicPartitionAbortedTransaction
+	for _, a := range p.aborted {
+		if a.lastOffset >= from && a.firstOffset <= to {
+			at := kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
+			at.ProducerID = a.producerID
+			at.FirstOffset = a.firstOffset
+			out = append(out, at)
+		}
+	}
+	if out == nil {
+		out = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
+	}
+	return out
+}

@@ -1,0 +1,275 @@
+package broker
+
+import (
+	"crypto/rand"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/minikafka/minikafka/storage"
+)
+
+type topic struct {
+	name       string
+	id         [16]byte
+	partitions []*partition
+	configs    map[string]string // explicitly set topic configs
+	internal   bool
+}
+
+type partition struct {
+	topic *topic
+	index int32
+	log   storage.Log
+
+	mu        sync.Mutex
+	producers map[int64]*producerState
+	// Transactions: first offsets of open transactions (for the LSO) and
+	// the aborted transactions index for read_committed fetches.
+	openTxns map[int64]int64 // producer id -> first offset
+	aborted  []abortedTxn
+	waiters  []chan struct{}
+}
+
+type abortedTxn struct {
+	producerID  int64
+	firstOffset int64
+	lastOffset  int64
+}
+
+type producerState struct {
+	epoch int16
+	// the last five appended batches, for duplicate detection
+	recent [5]seqEntry
+	n      int
+}
+
+type seqEntry struct {
+	firstSeq, lastSeq int32
+	baseOffset        int64
+}
+
+type topicState struct {
+	b      *Broker
+	mu     sync.RWMutex
+	byName map[string]*topic
+	byID   map[[16]byte]*topic
+}
+
+func newTopicState(b *Broker) *topicState {
+	return &topicState{b: b, byName: map[string]*topic{}, byID: map[[16]byte]*topic{}}
+}
+
+func (ts *topicState) get(name string) *topic {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	return ts.byName[name]
+}
+
+func (ts *topicState) getID(id [16]byte) *topic {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	return ts.byID[id]
+}
+
+func (ts *topicState) partition(name string, p int32) *partition {
+	t := ts.get(name)
+	if t == nil || p < 0 || int(p) >= len(t.partitions) {
+		return nil
+	}
+	return t.partitions[p]
+}
+
+// all returns the topics sorted by name.
+func (ts *topicState) all() []*topic {
+	ts.mu.RLock()
+	out := make([]*topic, 0, len(ts.byName))
+	for _, t := range ts.byName {
+		out = append(out, t)
+	}
+	ts.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+var validTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+
+// validateTopicName applies Kafka's Topic.validate rules.
+func validateTopicName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("Topic name is illegal, it can't be empty")
+	case name == "." || name == "..":
+		return fmt.Errorf("Topic name cannot be \".\" or \"..\"")
+	case len(name) > 249:
+		return fmt.Errorf("Topic name is illegal, it can't be longer than 249 characters, topic name: %s", name)
+	case !validTopic.MatchString(name):
+		return fmt.Errorf("Topic name %s is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
+	}
+	return nil
+}
+
+// create adds a topic; it returns (nil, false) if it exists already.
+func (ts *topicState) create(name string, partitions int32, configs map[string]string) (*topic, bool, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if t := ts.byName[name]; t != nil {
+		return t, false, nil
+	}
+	t := &topic{name: name, configs: configs, internal: name == "__consumer_offsets" || name == "__transaction_state"}
+	_, _ = rand.Read(t.id[:])
+	if err := ts.addPartitions(t, partitions); err != nil {
+		return nil, false, err
+	}
+	ts.byName[name] = t
+	ts.byID[t.id] = t
+	return t, true, nil
+}
+
+func (ts *topicState) addPartitions(t *topic, n int32) error {
+	for i := int32(0); i < n; i++ {
+		idx := int32(len(t.partitions))
+		l, err := ts.b.cfg.Logs.NewLog(t.name, idx)
+		if err != nil {
+			return fmt.Errorf("creating log for %s-%d: %w", t.name, idx, err)
+		}
+		t.partitions = append(t.partitions, &partition{topic: t, index: idx, log: l, producers: map[int64]*producerState{}})
+	}
+	return nil
+}
+
+// growPartitions raises the partition count of a topic (CreatePartitions).
+func (ts *topicState) growPartitions(t *topic, total int32) error {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	grown := &topic{name: t.name, id: t.id, partitions: append([]*partition(nil), t.partitions...), configs: t.configs, internal: t.internal}
+	if err := ts.addPartitions(grown, total-int32(len(t.partitions))); err != nil {
+		return err
+	}
+	for _, p := range grown.partitions {
+		p.topic = grown
+	}
+	ts.byName[t.name] = grown
+	ts.byID[t.id] = grown
+	return nil
+}
+
+func (ts *topicState) delete(name string) bool {
+	ts.mu.Lock()
+	t := ts.byName[name]
+	if t != nil {
+		delete(ts.byName, name)
+		delete(ts.byID, t.id)
+	}
+	ts.mu.Unlock()
+	if t != nil {
+		for _, p := range t.partitions {
+			p.wake()
+		}
+	}
+	return t != nil
+}
+
+// config returns a topic config value: explicit, else the broker default.
+func (b *Broker) topicConfig(t *topic, key string) (string, bool) {
+	if v, ok := t.configs[key]; ok {
+		return v, true
+	}
+	return b.defaultTopicConfig(key), false
+}
+
+func (b *Broker) defaultTopicConfig(key string) string {
+	switch key {
+	case "retention.ms":
+		return strconv.FormatInt(b.cfg.RetentionMs, 10)
+	case "retention.bytes":
+		return strconv.FormatInt(b.cfg.RetentionBytes, 10)
+	case "max.message.bytes":
+		return strconv.Itoa(int(b.cfg.MessageMaxBytes))
+	}
+	return topicConfigDefaults[key]
+}
+
+// topicConfigDefaults are the topic configs clients commonly read, with
+// Kafka's defaults.
+var topicConfigDefaults = map[string]string{
+	"cleanup.policy":                 "delete",
+	"compression.type":               "producer",
+	"max.message.bytes":              "1048588",
+	"message.timestamp.type":         "CreateTime",
+	"min.insync.replicas":            "1",
+	"retention.bytes":                "-1",
+	"retention.ms":                   "604800000",
+	"segment.bytes":                  "1073741824",
+	"segment.ms":                     "604800000",
+	"min.cleanable.dirty.ratio":      "0.5",
+	"delete.retention.ms":            "86400000",
+	"unclean.leader.election.enable": "false",
+	"message.timestamp.difference.max.ms": "9223372036854775807",
+}
+
+func (ts *topicState) retain() {
+	now := ts.b.now()
+	for _, t := range ts.all() {
+		ms, _ := strconv.ParseInt(mustCfg(ts.b, t, "retention.ms"), 10, 64)
+		bytes, _ := strconv.ParseInt(mustCfg(ts.b, t, "retention.bytes"), 10, 64)
+		var minTS int64
+		if ms > 0 {
+			minTS = now.Add(-time.Duration(ms) * time.Millisecond).UnixMilli()
+		}
+		if minTS <= 0 && bytes < 0 {
+			continue
+		}
+		for _, p := range t.partitions {
+			p.log.Retain(bytes, minTS)
+		}
+	}
+}
+
+func mustCfg(b *Broker, t *topic, key string) string {
+	v, _ := b.topicConfig(t, key)
+	return v
+}
+
+// wait registers a channel woken by the next append (Fetch long poll).
+func (p *partition) wait(ch chan struct{}) {
+	p.mu.Lock()
+	p.waiters = append(p.waiters, ch)
+	p.mu.Unlock()
+}
+
+// wake notifies fetchers waiting on this partition. Called with p.mu held
+// or not; it takes the lock itself.
+func (p *partition) wake() {
+	p.mu.Lock()
+	ws := p.waiters
+	p.waiters = nil
+	p.mu.Unlock()
+	for _, w := range ws {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// lastStableOffset is the first offset of the oldest open transaction, or
+// the high watermark.
+func (p *partition) lastStableOffset() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lsoLocked()
+}
+
+func (p *partition) lsoLocked() int64 {
+	lso := p.log.EndOffset()
+	for _, first := range p.openTxns {
+		if first < lso {
+			lso = first
+		}
+	}
+	return lso
+}
