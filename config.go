@@ -28,13 +28,13 @@ type Config struct {
 	// everything is kept in memory.
 	DataDir string
 
-	NumPartitions           int32 // num.partitions (default 1)
-	DisableAutoCreateTopics bool  // auto.create.topics.enable=false
-	DisableDeleteTopic      bool  // delete.topic.enable=false
-	MaxRequestBytes         int32 // socket.request.max.bytes (default 100 MiB)
-	MessageMaxBytes         int32 // message.max.bytes (default 1048588)
-	RetentionMs             int64 // log.retention.ms (default 7 days; -1 unlimited)
-	RetentionBytes          int64 // log.retention.bytes (default -1)
+	NumPartitions           int32         // num.partitions (default 1)
+	DisableAutoCreateTopics bool          // auto.create.topics.enable=false
+	DisableDeleteTopic      bool          // delete.topic.enable=false
+	MaxRequestBytes         int32         // socket.request.max.bytes (default 100 MiB)
+	MessageMaxBytes         int32         // message.max.bytes (default 1048588)
+	RetentionMs             int64         // log.retention.ms (default 7 days; -1 unlimited)
+	RetentionBytes          int64         // log.retention.bytes (default -1)
 	IdleTimeout             time.Duration // connections.max.idle.ms (default 10 min)
 	MaxConnections          int           // max.connections (0: unlimited)
 	MaxConnectionsPerIP     int           // max.connections.per.ip (0: unlimited)

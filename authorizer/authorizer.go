@@ -35,11 +35,11 @@ func (r Result) String() string {
 type Rule int8
 
 const (
-	RuleDefaultDeny Rule = iota // no ACL allowed it (or none matched and allow.everyone is off)
-	RuleDefaultAllow            // allow.everyone.if.no.acl.found
-	RuleSuperUser               // super.users
-	RuleMatchingACL             // an ACL decided; Decision.ACL names it
-	RuleNoAuthorizer            // authorization is off
+	RuleDefaultDeny  Rule = iota // no ACL allowed it (or none matched and allow.everyone is off)
+	RuleDefaultAllow             // allow.everyone.if.no.acl.found
+	RuleSuperUser                // super.users
+	RuleMatchingACL              // an ACL decided; Decision.ACL names it
+	RuleNoAuthorizer             // authorization is off
 )
 
 // Decision is an authorization outcome with the rule that produced it.

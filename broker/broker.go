@@ -124,10 +124,10 @@ type Broker struct {
 	wg        sync.WaitGroup // accept loops and connections
 	closing   atomic.Bool
 
-	topics  *topicState
-	groups  *groupCoordinator
-	txns    *txnCoordinator
-	pids    *producerIDs
+	topics   *topicState
+	groups   *groupCoordinator
+	txns     *txnCoordinator
+	pids     *producerIDs
 	started0 time.Time
 }
 

@@ -26,12 +26,12 @@ import (
 type authState int8
 
 const (
-	stateInitial      authState = iota // SASL: ApiVersions or SaslHandshake expected
-	stateHandshake                     // SASL: after ApiVersions, only SaslHandshake
-	stateAuthenticate                  // SASL: SaslAuthenticate rounds (handshake v1)
-	stateRawToken                      // SASL: raw tokens (handshake v0)
-	stateAuthenticated                 // requests are served
-	stateFailed                        // closing after a failure
+	stateInitial       authState = iota // SASL: ApiVersions or SaslHandshake expected
+	stateHandshake                      // SASL: after ApiVersions, only SaslHandshake
+	stateAuthenticate                   // SASL: SaslAuthenticate rounds (handshake v1)
+	stateRawToken                       // SASL: raw tokens (handshake v0)
+	stateAuthenticated                  // requests are served
+	stateFailed                         // closing after a failure
 )
 
 type outMsg struct {
@@ -66,7 +66,6 @@ type conn struct {
 	peerCerts     []*x509.Certificate
 	clientID      string
 }
-
 
 func (c *conn) close() {
 	c.closeOnce.Do(func() {

@@ -13,18 +13,18 @@ import (
 // nothing. The full list with labels is in the package doc of the root
 // package.
 type Metrics struct {
-	requests        *prometheus.CounterVec
-	requestLatency  *prometheus.HistogramVec
-	bytesIn         prometheus.Counter
-	bytesOutC       prometheus.Counter
-	recordsIn       *prometheus.CounterVec
-	connsActive     *prometheus.GaugeVec
-	connsTotal      *prometheus.CounterVec
-	connsRejected   *prometheus.CounterVec
-	auth            *prometheus.CounterVec
-	reauths         *prometheus.CounterVec
-	expiredKills    *prometheus.CounterVec
-	authzDecisions  *prometheus.CounterVec
+	requests       *prometheus.CounterVec
+	requestLatency *prometheus.HistogramVec
+	bytesIn        prometheus.Counter
+	bytesOutC      prometheus.Counter
+	recordsIn      *prometheus.CounterVec
+	connsActive    *prometheus.GaugeVec
+	connsTotal     *prometheus.CounterVec
+	connsRejected  *prometheus.CounterVec
+	auth           *prometheus.CounterVec
+	reauths        *prometheus.CounterVec
+	expiredKills   *prometheus.CounterVec
+	authzDecisions *prometheus.CounterVec
 }
 
 // NewMetrics creates the broker metrics and registers them on reg.

@@ -196,18 +196,18 @@ func (b *Broker) defaultTopicConfig(key string) string {
 // topicConfigDefaults are the topic configs clients commonly read, with
 // Kafka's defaults.
 var topicConfigDefaults = map[string]string{
-	"cleanup.policy":                 "delete",
-	"compression.type":               "producer",
-	"max.message.bytes":              "1048588",
-	"message.timestamp.type":         "CreateTime",
-	"min.insync.replicas":            "1",
-	"retention.bytes":                "-1",
-	"retention.ms":                   "604800000",
-	"segment.bytes":                  "1073741824",
-	"segment.ms":                     "604800000",
-	"min.cleanable.dirty.ratio":      "0.5",
-	"delete.retention.ms":            "86400000",
-	"unclean.leader.election.enable": "false",
+	"cleanup.policy":                      "delete",
+	"compression.type":                    "producer",
+	"max.message.bytes":                   "1048588",
+	"message.timestamp.type":              "CreateTime",
+	"min.insync.replicas":                 "1",
+	"retention.bytes":                     "-1",
+	"retention.ms":                        "604800000",
+	"segment.bytes":                       "1073741824",
+	"segment.ms":                          "604800000",
+	"min.cleanable.dirty.ratio":           "0.5",
+	"delete.retention.ms":                 "86400000",
+	"unclean.leader.election.enable":      "false",
 	"message.timestamp.difference.max.ms": "9223372036854775807",
 }
 
