@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/minikafka/minikafka/broker"
+	"github.com/minikafka/minikafka/storage/bolt"
 	"github.com/minikafka/minikafka/storage/mem"
 )
 
@@ -36,6 +37,7 @@ type Broker struct {
 	logger   *slog.Logger
 	closers  []func() error
 	admin    *adminServer
+	db       *bolt.DB
 
 	mu      sync.Mutex
 	started bool
