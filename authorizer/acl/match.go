@@ -182,7 +182,9 @@ func (m *matcher) decide(ti *typeIndex, name string) {
 		n = c
 	}
 	if ti.wildcard != nil {
-		m.scan(ti.wildcard, true)
+		// For the resource named "*" itself Kafka finds the LITERAL "*" ACLs
+		// in its first section already.
+		m.scan(ti.wildcard, name != "*")
 	}
 }
 
