@@ -190,7 +190,7 @@ func conformanceCases() map[string]confCase {
 		"11 a prefix matches its own name": {steps: []step{{
 			add: []az.ACL{mk(T, "foo", P, alice, "*", az.OpRead, OK)}, checks: []check{rd(alice, "foo", A)}}}},
 		"12 single-character resource ACLs": {steps: []step{{
-			add: []az.ACL{mk(T, "f", L, "User:*", "*", az.OpRead, OK), mk(T, "_", P, "User:*", "*", az.OpRead, OK)},
+			add:    []az.ACL{mk(T, "f", L, "User:*", "*", az.OpRead, OK), mk(T, "_", P, "User:*", "*", az.OpRead, OK)},
 			checks: []check{rd(alice, "f", A), rd(alice, "foo", D), rd(alice, "_foo", A), rd(alice, "_", A), rd(alice, "foo_", D)}}}},
 		"13 PREFIXED * is not a wildcard": {steps: []step{{
 			add: []az.ACL{mk(T, "*", P, alice, "*", az.OpRead, OK)}, checks: []check{rd(alice, "foo", D), rd(alice, "*x", A)}}}},
@@ -239,7 +239,7 @@ func conformanceCases() map[string]confCase {
 				op(alice, az.OpDescribe, "a", A), op(alice, az.OpDescribe, "c", D),
 			}}}},
 		"26 ALTER_CONFIGS implies DESCRIBE_CONFIGS only": {steps: []step{{
-			add: []az.ACL{mk(T, "ac", L, alice, "*", az.OpAlterConfigs, OK), mk(T, "dc", L, alice, "*", az.OpDescribeConfigs, OK)},
+			add:    []az.ACL{mk(T, "ac", L, alice, "*", az.OpAlterConfigs, OK), mk(T, "dc", L, alice, "*", az.OpDescribeConfigs, OK)},
 			checks: []check{op(alice, az.OpDescribeConfigs, "ac", A), op(alice, az.OpAlterConfigs, "dc", D)}}}},
 		"27 deny does not imply": {steps: []step{{
 			add:    []az.ACL{mk(T, "t", L, alice, "*", az.OpRead, NO), mk(T, "t", L, alice, "*", az.OpAll, OK)},
