@@ -23,7 +23,8 @@ type subjectKeys struct {
 func newSubjectKeys(s *principal.Subject) *subjectKeys {
 	k := &subjectKeys{subj: s, user: principal.Anonymous}
 	if s != nil {
-		k.user, k.groups = s.User, s.Groups
+		// A copy: validity is checked against the subject's current groups.
+		k.user, k.groups = s.User, append([]principal.Principal(nil), s.Groups...)
 	}
 	n := len(k.groups) + 2
 	k.hashes = make([]uint64, n)
@@ -93,9 +94,6 @@ func (k *subjectKeys) valid(s *principal.Subject) bool {
 		return k.subj == s && s == nil
 	}
 	if !sameP(k.user, s.User) || len(k.groups) != len(s.Groups) {
-		return false
-	}
-	if len(k.groups) > 0 && unsafe.SliceData(k.groups) != unsafe.SliceData(s.Groups) {
 		return false
 	}
 	for i := range k.groups {
