@@ -19,6 +19,9 @@ var Versions = map[int16]VersionRange{
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
 	22: {0, 4},  // InitProducerId
+	29: {0, 3},  // DescribeAcls
+	30: {0, 3},  // CreateAcls
+	31: {0, 3},  // DeleteAcls
 	36: {0, 2},  // SaslAuthenticate
 }
 
