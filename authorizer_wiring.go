@@ -206,12 +206,13 @@ func aclsFromProperties(p *Properties) ([]authorizer.ACL, error) {
 }
 
 func aclFromProperties(p *Properties, prefix string) ([]authorizer.ACL, error) {
+	anchor := p.WithPrefix(prefix)[0] // errors about a missing key name the entry's first key
 	get := func(field, def string) (string, string, error) {
 		k := prefix + field
 		v, ok := p.Get(k)
 		if !ok || v == "" {
 			if def == "" {
-				return "", k, p.Errorf(prefix+"principal", "%s%s is required", prefix, field)
+				return "", k, p.Errorf(anchor, "%s%s is required", prefix, field)
 			}
 			return def, k, nil
 		}
