@@ -32,10 +32,10 @@ func TestAuthorizerProperties(t *testing.T) {
 			props:   "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\nsuper.users= User:superuser1; User:superuser2 ;Group:admins\nallow.everyone.if.no.acl.found= TRUE \n",
 			enabled: true, supers: []string{"User:superuser1", "User:superuser2", "Group:admins"}, allow: true,
 		},
-		"old AclAuthorizer name": {props: "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\n", enabled: true},
+		"old AclAuthorizer name":                         {props: "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\n", enabled: true},
 		"no authorizer: super.users ignored as in Kafka": {props: "super.users=User:x\nallow.everyone.if.no.acl.found=true\n"},
-		"parseBoolean: yes is false": {props: "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\nallow.everyone.if.no.acl.found=yes\n", enabled: true},
-		"unknown class": {props: "\nauthorizer.class.name=com.example.Custom\n", err: "server.properties:2: authorizer.class.name: authorizer \"com.example.Custom\" is not available"},
+		"parseBoolean: yes is false":                     {props: "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\nallow.everyone.if.no.acl.found=yes\n", enabled: true},
+		"unknown class":                                  {props: "\nauthorizer.class.name=com.example.Custom\n", err: "server.properties:2: authorizer.class.name: authorizer \"com.example.Custom\" is not available"},
 		"super.users without colon": {
 			props: "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\nsuper.users=bob\n",
 			err:   "server.properties:2: super.users: expected a string in format principalType:principalName but got bob",
