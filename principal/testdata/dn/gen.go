@@ -60,7 +60,6 @@ func bmp(s string) asn1.RawValue {
 	return str(30, string(b))
 }
 
-
 // wrap encodes a short TLV (contents under 128 bytes).
 func wrap(tag byte, content []byte) []byte {
 	return append([]byte{tag, byte(len(content))}, content...)
