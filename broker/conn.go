@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -66,7 +65,6 @@ type conn struct {
 	authMech      string
 	sessionExpiry time.Time // zero: never
 	lastReauth    time.Time
-	peerCerts     []*x509.Certificate
 	clientID      string
 }
 
@@ -217,12 +215,6 @@ func (c *conn) send(buf []byte, closeAfter bool) {
 	case c.out <- outMsg{buf: buf, close: closeAfter}:
 	case <-c.done:
 	}
-}
-
-// respond encodes and queues resp for the request with header h.
-func (c *conn) respond(h protocol.Header, resp kmsg.Response) {
-	resp.SetVersion(h.Version)
-	c.send(protocol.AppendResponse(nil, h, resp), false)
 }
 
 // handleFrame processes one frame; false closes the connection.
