@@ -288,6 +288,15 @@ func newRules(denied ...string) *rules {
 	return r
 }
 
+// add denies more actions.
+func (r *rules) add(denied ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range denied {
+		r.deny[d] = true
+	}
+}
+
 func (r *rules) Authorize(_ *az.RequestContext, a az.Action) az.Decision {
 	r.mu.Lock()
 	defer r.mu.Unlock()
