@@ -108,15 +108,6 @@ func startGroupBroker(t *testing.T, mod func(*Config)) (*Broker, string) {
 	return b, b.Listeners()[0].Addr
 }
 
-func newClient(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
-	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
-	if err != nil {
-		t.Fatalf("kgo.NewClient: %v", err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
-}
 
 func testContext(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -124,7 +115,7 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func createTopic(t *testing.T, ctx context.Context, cl *kgo.Client, name string, partitions int32) {
+func createGroupTopic(t *testing.T, ctx context.Context, cl *kgo.Client, name string, partitions int32) {
 	t.Helper()
 	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, 1, nil, name)
 	if err == nil {

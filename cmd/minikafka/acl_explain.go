@@ -25,22 +25,7 @@ import (
 	"github.com/minikafka/minikafka/storage/bolt"
 )
 
-// aclSubcommands are the `minikafka acl` subcommands; each file adds its
-// own in init.
-var aclSubcommands []func() *cobra.Command
-
-func init() {
-	commands = append(commands, aclCommand)
-	aclSubcommands = append(aclSubcommands, aclExplainCommand)
-}
-
-func aclCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "acl", Short: "Inspect and manage ACLs"}
-	for _, c := range aclSubcommands {
-		cmd.AddCommand(c())
-	}
-	return cmd
-}
+func init() { aclSubcommands = append(aclSubcommands, aclExplainCommand) }
 
 type explainFlags struct {
 	principal      string
