@@ -44,6 +44,9 @@ type Config struct {
 
 	// SASL configures authentication.
 	SASL SASLConfig
+	// Principals builds each connection's principal and groups
+	// (principal_wiring.go).
+	Principals PrincipalConfig
 
 	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz and
 	// the development token issuer), e.g. 127.0.0.1:9644. Empty: none.

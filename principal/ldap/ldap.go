@@ -116,7 +116,7 @@ func New(cfg Config) (*Resolver, error) {
 	r.pool = newPool(cfg.PoolSize, r.dial)
 	c, err := r.pool.get(context.Background())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ldap %s: %w", cfg.URL, err)
 	}
 	r.pool.put(c, true)
 	return r, nil
@@ -178,7 +178,8 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-// dial opens and binds one connection.
+// dial opens and binds one connection. Its errors are wrapped with the
+// URL by the callers.
 func (r *Resolver) dial() (*goldap.Conn, error) {
 	opts := []goldap.DialOpt{goldap.DialWithDialer(&net.Dialer{Timeout: r.cfg.Timeout})}
 	if r.tls != nil {
@@ -186,19 +187,19 @@ func (r *Resolver) dial() (*goldap.Conn, error) {
 	}
 	c, err := goldap.DialURL(r.cfg.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("ldap %s: connecting: %w", r.cfg.URL, err)
+		return nil, fmt.Errorf("connecting: %w", err)
 	}
 	c.SetTimeout(r.cfg.Timeout)
 	if r.cfg.StartTLS {
 		if err := c.StartTLS(r.tls); err != nil {
 			_ = c.Close()
-			return nil, fmt.Errorf("ldap %s: StartTLS: %w", r.cfg.URL, err)
+			return nil, fmt.Errorf("StartTLS: %w", err)
 		}
 	}
 	if r.cfg.BindDN != "" {
 		if err := c.Bind(r.cfg.BindDN, r.cfg.BindPassword); err != nil {
 			_ = c.Close()
-			return nil, fmt.Errorf("ldap %s: binding as %s: %w", r.cfg.URL, r.cfg.BindDN, err)
+			return nil, fmt.Errorf("binding as %s: %w", r.cfg.BindDN, err)
 		}
 	}
 	return c, nil
