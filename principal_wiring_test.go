@@ -413,3 +413,31 @@ func TestGroupsFromStaticFileWiring(t *testing.T) {
 		t.Fatalf("subject log: %q", built)
 	}
 }
+
+// TestREADMEPrincipalExamples parses each example of the README's
+// "Principals and groups" section, so the documentation stays valid.
+func TestREADMEPrincipalExamples(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Principals and groups")
+	if !ok {
+		t.Fatal("no Principals and groups section")
+	}
+	_, block, ok := strings.Cut(section, "```properties\n")
+	if !ok {
+		t.Fatal("no properties example")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	examples := strings.Split(strings.TrimSpace(block), "\n\n")
+	if len(examples) != 3 {
+		t.Fatalf("%d examples", len(examples))
+	}
+	for _, ex := range examples {
+		cfg, warnings, err := applyProps(t, ex)
+		if err != nil || len(warnings) != 0 || len(cfg.Principals.Groups.Resolvers) == 0 {
+			t.Errorf("example %q: %v, %q", ex, err, warnings)
+		}
+	}
+}

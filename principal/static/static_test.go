@@ -178,3 +178,27 @@ func TestWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzParse: any file content parses or gives a file:line error, never a
+// panic.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("# c\nalice: a, b\nbob:c\nCN=x,O=y: z\n"))
+	f.Add([]byte("alice: a\nalice: b\n"))
+	f.Add([]byte(": \n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data, "f")
+		if err != nil && !strings.HasPrefix(err.Error(), "f:") {
+			t.Fatalf("error without the file name: %v", err)
+		}
+		for u, groups := range m {
+			if u == "" {
+				t.Fatal("empty user")
+			}
+			for _, g := range groups {
+				if g == "" || strings.Contains(g, ",") {
+					t.Fatalf("group %q", g)
+				}
+			}
+		}
+	})
+}
