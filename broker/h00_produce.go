@@ -82,6 +82,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 			}
 			sp.BaseOffset = base
 			sp.LogStartOffset = p.log.StartOffset()
+			sp.LogAppendTime = logAppendTime(rp.Records)
 		}
 	}
 	if req.Acks == 0 {
@@ -130,6 +131,10 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 				return -1, code, fmt.Errorf("transactional produce rejected for %q", *txnID)
 			}
 		}
+	}
+	if ts, _ := b.topicConfig(p.topic, "message.timestamp.type"); ts == "LogAppendTime" {
+		h.MaxTimestamp = b.now().UnixMilli()
+		stampLogAppendTime(records, h.MaxTimestamp)
 	}
 	base, err := p.log.Append(records, h.LastOffsetDelta, h.MaxTimestamp)
 	if err != nil {
