@@ -28,7 +28,9 @@ type PrincipalConfig struct {
 	// (principal.DefaultBuilderClass) is accepted.
 	BuilderClass string
 	// SSLMappingRules is ssl.principal.mapping.rules for listeners whose
-	// Listener.PrincipalMappingRules is empty (default DEFAULT).
+	// Listener.PrincipalMappingRules is empty. Empty means DEFAULT (in
+	// Kafka an explicitly empty value has no rule at all, failing every
+	// certificate; Go's zero value cannot say that).
 	SSLMappingRules string
 	// SASLNameRules is minikafka.principal.sasl.name.rules: rules in the
 	// ssl.principal.mapping.rules syntax applied to SASL authorization

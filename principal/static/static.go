@@ -81,7 +81,8 @@ func New(cfg Config) (*Resolver, error) {
 	return r, nil
 }
 
-// Groups returns the groups listed for the user's name.
+// Groups returns the groups listed for the user's name. The slice is
+// shared: callers must not modify it.
 func (r *Resolver) Groups(_ context.Context, user principal.Principal, _ *principal.AuthContext) ([]string, error) {
 	return (*r.mapping.Load())[user.Name], nil
 }
