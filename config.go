@@ -45,6 +45,9 @@ type Config struct {
 
 	// SASL configures authentication.
 	SASL SASLConfig
+	// Principals builds each connection's principal and groups
+	// (principal_wiring.go).
+	Principals PrincipalConfig
 
 	// Authorizer configures authorization (authorizer_wiring.go).
 	Authorizer AuthorizerConfig
