@@ -20,6 +20,8 @@ var Versions = map[int16]VersionRange{
 	20: {0, 6},  // DeleteTopics
 	22: {0, 4},  // InitProducerId
 	36: {0, 2},  // SaslAuthenticate
+	50: {0, 0},  // DescribeUserScramCredentials
+	51: {0, 0},  // AlterUserScramCredentials
 }
 
 // Keys returns the served keys in ascending order.
