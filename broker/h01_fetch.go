@@ -121,6 +121,9 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 			sp.Default()
 			sp.Partition = rp.Partition
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+			// Kafka sends empty records, never null: kafka-python 2.0.2
+			// fails on null (len(None)).
+			sp.RecordBatches = []byte{}
 			switch {
 			case !allowed[i]:
 				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
@@ -168,7 +171,9 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 				hasErr = true
 				continue
 			}
-			sp.RecordBatches = buf
+			if buf != nil {
+				sp.RecordBatches = buf
+			}
 			total += len(buf)
 			if committed && lastOff >= 0 {
 				sp.AbortedTransactions = p.abortedIn(rp.FetchOffset, lastOff)
