@@ -104,7 +104,7 @@ func (c *conn) gateAllows(frame []byte, key int16) bool {
 // the SASL authentication phase as Kafka does (spec §1.3): the request is
 // parsed, its own error response carries ILLEGAL_SASL_STATE (34) and is
 // sent after the failed-authentication delay, then the connection closes.
-// APIs whose response has no top-level error code get no response.
+// APIs errorResponse cannot answer (Produce, Fetch, ...) get no response.
 func (c *conn) illegalSaslState(frame []byte, key int16) {
 	msg := fmt.Sprintf("Unexpected Kafka request of type %s during SASL authentication.", apiEnumName(key))
 	req, err := protocol.Decode(frame)
@@ -112,14 +112,33 @@ func (c *conn) illegalSaslState(frame []byte, key int16) {
 		c.b.log.Info("closing connection: "+msg, "listener", c.l.cfg.Name, "client", c.host, "err", err)
 		return
 	}
-	var resp kmsg.Response
-	if r := req.Body.ResponseKind(); r != nil {
+	c.failAuth(req.Header, errorResponse(req, kerr.IllegalSaslState.Code), msg)
+}
+
+// errorResponse builds the error response Kafka's getErrorResponse would
+// for the APIs a client may send out of turn: Metadata gets the error on
+// each requested topic; an API whose response has a top-level error code
+// in this version gets it there. Others get nil (no response).
+func errorResponse(req *protocol.Request, code int16) kmsg.Response {
+	switch body := req.Body.(type) {
+	case *kmsg.MetadataRequest:
+		resp := body.ResponseKind().(*kmsg.MetadataResponse)
+		for _, t := range body.Topics {
+			rt := kmsg.NewMetadataResponseTopic()
+			rt.Topic, rt.TopicID, rt.ErrorCode = t.Topic, t.TopicID, code
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp
+	case *kmsg.ApiVersionsRequest, *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest,
+		*kmsg.HeartbeatRequest, *kmsg.LeaveGroupRequest, *kmsg.ListGroupsRequest, *kmsg.InitProducerIDRequest,
+		*kmsg.SASLHandshakeRequest, *kmsg.DescribeACLsRequest, *kmsg.DescribeUserSCRAMCredentialsRequest:
+		r := body.ResponseKind()
 		if f := reflect.ValueOf(r).Elem().FieldByName("ErrorCode"); f.IsValid() && f.Kind() == reflect.Int16 {
-			f.SetInt(int64(kerr.IllegalSaslState.Code))
-			resp = r
+			f.SetInt(int64(code))
+			return r
 		}
 	}
-	c.failAuth(req.Header, resp, msg)
+	return nil
 }
 
 // apiEnumName is Kafka's ApiKeys enum name of key (e.g. METADATA,
