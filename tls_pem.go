@@ -8,6 +8,7 @@ package minikafka
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
@@ -98,8 +99,7 @@ func (p PEMTLS) TLSConfig() (*tls.Config, error) {
 }
 
 func checkKeyMatches(leaf *x509.Certificate, key any) error {
-	type publicKeyer interface{ Public() any }
-	pk, ok := key.(publicKeyer)
+	pk, ok := key.(crypto.Signer)
 	if !ok {
 		return errors.New("private key: unsupported key type")
 	}
