@@ -103,7 +103,7 @@ func checkKeyMatches(leaf *x509.Certificate, key any) error {
 	if !ok {
 		return errors.New("private key: unsupported key type")
 	}
-	type equaler interface{ Equal(x any) bool }
+	type equaler interface{ Equal(x crypto.PublicKey) bool }
 	if eq, ok := pk.Public().(equaler); ok && !eq.Equal(leaf.PublicKey) {
 		return errors.New("private key does not match the first certificate of the chain")
 	}
