@@ -28,23 +28,13 @@ import (
 	"github.com/minikafka/minikafka/principal/ldap/ldaptest"
 )
 
-func applyProps(t *testing.T, src string) (minikafka.Config, []string, error) {
-	t.Helper()
-	p, err := minikafka.ParseProperties(strings.NewReader(src), "server.properties")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg minikafka.Config
-	w, err := p.Apply(&cfg)
-	return cfg, w, err
-}
-
 func TestPrincipalProperties(t *testing.T) {
 	dir := t.TempDir()
 	groupsFile := filepath.Join(dir, "groups.txt")
 	src := `listeners=SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0
 listener.security.protocol.map=SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:SSL
 sasl.enabled.mechanisms=PLAIN
+ssl.keystore.location=integration/testdata/certs/server-keystore.pem
 principal.builder.class=org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder
 ssl.principal.mapping.rules=RULE:^CN=([^,]+),OU=ServiceUsers.*$/$1/,DEFAULT
 listener.name.internal.ssl.principal.mapping.rules=RULE:^CN=([^,]+).*$/$1/L
