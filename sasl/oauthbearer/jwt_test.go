@@ -154,8 +154,8 @@ func TestJWTValidatorRejects(t *testing.T) {
 			"Could not extract the 'sub' claim"},
 		"duplicate scope": {sign(t, f.key, jwa.RS256, with(func(c map[string]any) { c["scope"] = []string{"a", "a"} }), nil),
 			"scope value must not contain duplicates"},
-		"two sections":   {"abc.def", "expected three sections (header, payload, and signature), but 2 sections provided"},
-		"garbage header": {"a.e30.c2ln", "malformed Base64 URL encoded value in the JWS header"},
+		"two sections":    {"abc.def", "expected three sections (header, payload, and signature), but 2 sections provided"},
+		"garbage header":  {"a.e30.c2ln", "malformed Base64 URL encoded value in the JWS header"},
 		"header not JSON": {"bm9wZQ.e30.c2ln", "malformed JSON in the JWS header"},
 		"crit header": {sign(t, f.key, jwa.RS256, stdClaims("alice", now), map[string]any{"crit": []string{"exp"}, "exp": 1}),
 			"unrecognized critical (crit) parameters"},
@@ -392,7 +392,9 @@ func TestJWKSScheduledRefresh(t *testing.T) {
 	}
 	defer j.Close()
 	idp.fail.Store(true)
-	waitFor(t, func() bool { return strings.Contains(lb.String(), "encountered an error; not updating local JWKS cache") })
+	waitFor(t, func() bool {
+		return strings.Contains(lb.String(), "encountered an error; not updating local JWKS cache")
+	})
 	if got := j.Keys().KeyIDs(); len(got) != 1 || got[0] != "k1" {
 		t.Fatalf("keys after failed scheduled refresh: %v", got)
 	}

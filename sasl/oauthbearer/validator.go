@@ -23,7 +23,9 @@ type Validator interface {
 type ValidatorFunc func(ctx context.Context, token string) (*Token, error)
 
 // Validate calls f.
-func (f ValidatorFunc) Validate(ctx context.Context, token string) (*Token, error) { return f(ctx, token) }
+func (f ValidatorFunc) Validate(ctx context.Context, token string) (*Token, error) {
+	return f(ctx, token)
+}
 
 // Token is a validated bearer token.
 type Token struct {
