@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -208,3 +209,10 @@ func step(m *Mechanism, msg []byte) (sasl.Session, []byte, bool, error) {
 	c, done, err := s.Step(context.Background(), msg)
 	return s, c, done, err
 }
+
+func b64(s string) string    { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+func stdB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+func itoa(n int64) string    { return strconv.FormatInt(n, 10) }
+
+// unsecuredRaw builds an alg "none" token around a raw JSON payload.
+func unsecuredRaw(payload string) string { return "eyJhbGciOiJub25lIn0." + b64(payload) + "." }
