@@ -4,11 +4,13 @@ package minikafka
 // arguments: listeners on 127.0.0.1:9092 and upward, and the admin HTTP
 // listener on 127.0.0.1:9644.
 func DevConfig() Config {
-	return Config{
+	c := Config{
 		Listeners: []Listener{
 			{Name: "PLAINTEXT", Addr: "127.0.0.1:9092", SecurityProtocol: "PLAINTEXT"},
 		},
 		NumPartitions: 1,
 		AdminAddr:     "127.0.0.1:9644",
 	}
+	devOAuth(&c) // OAUTHBEARER + development token issuer (oauth_dev.go)
+	return c
 }

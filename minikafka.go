@@ -38,6 +38,7 @@ type Broker struct {
 	closers  []func() error
 	admin    *adminServer
 	db       *bolt.DB
+	oauthSt  *oauthState // OAUTHBEARER and the development issuer (oauth_wiring.go)
 
 	mu      sync.Mutex
 	started bool
