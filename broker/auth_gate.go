@@ -109,8 +109,9 @@ func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	if c.state == stateAuthenticated {
 		// KIP-368: a handshake on an authenticated connection starts a
 		// re-authentication when the session has an expiry and the last one
-		// started at least a second ago.
-		if c.sessionExpiry.IsZero() || c.b.now().Sub(c.lastReauth) < time.Second {
+		// started at least a second ago; otherwise KafkaApis answers
+		// ILLEGAL_SASL_STATE and the connection stays open.
+		if !c.canReauth() {
 			resp.ErrorCode = 34
 			resp.SupportedMechanisms = nil
 			return resp, nil
@@ -125,12 +126,18 @@ func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		}
 	}
 	if mech == nil {
+		// UnsupportedSaslMechanismException: the response is sent after the
+		// failed-authentication delay, then the connection closes.
 		resp.ErrorCode = 33 // UNSUPPORTED_SASL_MECHANISM
-		c.b.log.Info("failed authentication: unsupported SASL mechanism", "listener", c.l.cfg.Name, "client", c.host, "mechanism", req.Mechanism, "enabled", strings.Join(c.l.mechNames, ","))
-		c.b.m.authResult(c.l.cfg.Name, req.Mechanism, "failure", "unsupported_mechanism")
-		if c.reauth {
-			c.state = stateFailed
-		}
+		c.badMech = req.Mechanism
+		c.failAuth(r.Header, resp, fmt.Sprintf("Unsupported SASL mechanism %s", req.Mechanism), "unsupported_mechanism")
+		return nil, nil
+	}
+	if c.reauth && mech.Name() != c.authMech {
+		// Kafka answers the handshake normally and fails the next packet
+		// (REAUTH_BAD_MECHANISM), without a SaslAuthenticate response.
+		c.badMech = mech.Name()
+		c.state = stateReauthBadMechanism
 		return resp, nil
 	}
 	c.mech = mech
@@ -161,7 +168,7 @@ func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error)
 		msg := sasl.ClientMessage(err, c.mech.Name(), c.reauth)
 		resp.ErrorCode = 58
 		resp.ErrorMessage = &msg
-		c.failAuth(r.Header, resp)
+		c.failAuth(r.Header, resp, msg, "")
 		return nil, nil
 	}
 	resp.SASLAuthBytes = challenge
@@ -172,7 +179,7 @@ func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error)
 			resp.ErrorCode = 58
 			resp.ErrorMessage = &msg
 			resp.SASLAuthBytes = nil
-			c.failAuth(r.Header, resp)
+			c.failAuth(r.Header, resp, msg, "")
 			return nil, nil
 		}
 		resp.SessionLifetimeMillis = lifetime
@@ -207,9 +214,6 @@ func (c *conn) complete() (int64, error) {
 		return 0, errors.New(sasl.GenericMessage(c.mech.Name(), c.reauth))
 	}
 	if c.reauth {
-		if c.mech.Name() != c.authMech {
-			return 0, fmt.Errorf("SASL mechanism '%s' requested by client is not supported for re-authentication of mechanism '%s'", c.mech.Name(), c.authMech)
-		}
 		if s.User != c.subject.User {
 			return 0, fmt.Errorf("Cannot change principals during re-authentication from %s.%s: %s.%s", c.subject.User.Type, c.subject.User.Name, s.User.Type, s.User.Name)
 		}
@@ -248,22 +252,38 @@ func (c *conn) complete() (int64, error) {
 	return lifetime, nil
 }
 
-// failAuth logs and counts a failed authentication, then sends resp after
-// connection.failed.authentication.delay.ms and closes the connection.
-func (c *conn) failAuth(h protocol.Header, resp kmsg.Response) {
-	msg := ""
-	if r, ok := resp.(*kmsg.SASLAuthenticateResponse); ok && r.ErrorMessage != nil {
-		msg = *r.ErrorMessage
-	}
-	mech := ""
+// canReauth reports whether a SaslHandshake on this authenticated
+// connection starts a KIP-368 re-authentication (Kafka's
+// maybeBeginServerReauthentication): the session must have an expiry and
+// the previous re-authentication must have started at least 1 s ago.
+func (c *conn) canReauth() bool {
+	return c.l.sasl && !c.sessionExpiry.IsZero() && (c.lastReauth.IsZero() || c.b.now().Sub(c.lastReauth) >= time.Second)
+}
+
+// failReauthBadMechanism fails a re-authentication whose handshake named
+// another mechanism: no response, closed after the delay.
+func (c *conn) failReauthBadMechanism() {
+	c.failAuth(protocol.Header{}, nil, fmt.Sprintf("SASL mechanism '%s' requested by client is not supported for re-authentication of mechanism '%s'", c.badMech, c.authMech), "reauth_bad_mechanism")
+}
+
+// failAuth logs and counts a failed authentication (msg is what Kafka
+// logs; reason labels the metric, default invalid_credentials), then sends
+// resp (if any) after connection.failed.authentication.delay.ms and closes
+// the connection.
+func (c *conn) failAuth(h protocol.Header, resp kmsg.Response, msg, reason string) {
+	mech := c.badMech
 	if c.mech != nil {
 		mech = c.mech.Name()
 	}
 	c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, msg), "listener", c.l.cfg.Name, "mechanism", mech, "reauth", c.reauth)
-	reason := "invalid_credentials"
+	if reason == "" {
+		reason = "invalid_credentials"
+	}
 	if c.reauth {
-		c.b.m.reauth(c.l.cfg.Name, mech, false)
-		reason = "reauth_failed"
+		c.b.m.reauth(c.l.cfg.Name, c.authMech, false)
+		if reason == "invalid_credentials" {
+			reason = "reauth_failed"
+		}
 	}
 	c.b.m.authResult(c.l.cfg.Name, mech, "failure", reason)
 	c.state = stateFailed

@@ -32,6 +32,10 @@ const (
 	stateRawToken                       // SASL: raw tokens (handshake v0)
 	stateAuthenticated                  // requests are served
 	stateFailed                         // closing after a failure
+	// stateReauthBadMechanism: a re-authentication handshake named another
+	// (enabled) mechanism; the next frame fails it (Kafka's
+	// REAUTH_BAD_MECHANISM).
+	stateReauthBadMechanism
 )
 
 type outMsg struct {
@@ -58,7 +62,8 @@ type conn struct {
 	mech      sasl.Mechanism
 	sess      sasl.Session
 	hsVersion int16
-	reauth    bool // the exchange in progress is a re-authentication
+	reauth    bool   // the exchange in progress is a re-authentication
+	badMech   string // mechanism named by a rejected handshake
 	// authenticated session.
 	authMech      string
 	sessionExpiry time.Time // zero: never
@@ -185,6 +190,9 @@ func (c *conn) handleFrame(frame []byte) bool {
 		return c.rawToken(frame)
 	case stateFailed:
 		return false
+	case stateReauthBadMechanism:
+		c.failReauthBadMechanism()
+		return false
 	}
 	key, version, _, ok := protocol.PeekHeader(frame)
 	if !ok {
@@ -195,7 +203,9 @@ func (c *conn) handleFrame(frame []byte) bool {
 		if !c.gateAllows(key) {
 			return false
 		}
-	} else if !c.sessionExpiry.IsZero() && key != keySaslHandshake && c.b.now().After(c.sessionExpiry) {
+	} else if !c.sessionExpiry.IsZero() && c.b.now().After(c.sessionExpiry) && (key != keySaslHandshake || !c.canReauth()) {
+		// KIP-368 lazy expiry: only a SaslHandshake that can start a
+		// re-authentication passes an expired session.
 		c.b.log.Info("closing connection: session expired", "listener", c.l.cfg.Name, "client", c.host, "principal", c.subject.User.String(), "expired", c.sessionExpiry)
 		c.b.m.expiredKilled(c.l.cfg.Name)
 		return false
