@@ -2,18 +2,16 @@ package minikafka
 
 import "slices"
 
-// Development defaults of OAUTHBEARER (used by DevConfig): the built-in
-// issuer with one client, and OAUTHBEARER on the first SASL listener (a
+// devOAuth adds the OAUTHBEARER part of DevConfig: the development token
+// issuer, whose OAuth clients are the DevUsers (client id = user name,
+// client secret = password, so a token's sub is the same principal as the
+// PLAIN/SCRAM login), and OAUTHBEARER on the first SASL listener (a
 // SASL_PLAINTEXT listener on 127.0.0.1:9093 is added if there is none).
-const (
-	devOAuthClientID     = "kafka-client"
-	devOAuthClientSecret = "kafka-secret"
-)
-
 func devOAuth(c *Config) {
 	c.OAuth.Issuer.Enable = true
-	c.OAuth.Issuer.Clients = map[string]OAuthIssuerClient{
-		devOAuthClientID: {Secret: devOAuthClientSecret, Claims: map[string]any{"groups": []any{"kafka-dev"}}},
+	c.OAuth.Issuer.Clients = map[string]OAuthIssuerClient{}
+	for name, pass := range DevUsers() {
+		c.OAuth.Issuer.Clients[name] = OAuthIssuerClient{Secret: pass}
 	}
 	for i := range c.Listeners {
 		l := &c.Listeners[i]

@@ -10,7 +10,7 @@ import (
 	"github.com/minikafka/minikafka"
 )
 
-func applyProps(t *testing.T, text string) (minikafka.Config, []string, error) {
+func applyOAuthProps(t *testing.T, text string) (minikafka.Config, []string, error) {
 	t.Helper()
 	p, err := minikafka.ParseProperties(strings.NewReader(text), "server.properties")
 	if err != nil {
@@ -22,7 +22,7 @@ func applyProps(t *testing.T, text string) (minikafka.Config, []string, error) {
 }
 
 func TestOAuthProperties(t *testing.T) {
-	cfg, warnings, err := applyProps(t, `
+	cfg, warnings, err := applyOAuthProps(t, `
 listeners=CLIENT://127.0.0.1:9093,DEV://127.0.0.1:9094
 listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,DEV:SASL_PLAINTEXT
 sasl.enabled.mechanisms=OAUTHBEARER
@@ -108,7 +108,7 @@ func TestOAuthPropertiesErrors(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, _, err := applyProps(t, base+tc.line+"\n")
+			_, _, err := applyOAuthProps(t, base+tc.line+"\n")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
