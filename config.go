@@ -51,6 +51,9 @@ type Config struct {
 
 	// Authorizer configures authorization (authorizer_wiring.go).
 	Authorizer AuthorizerConfig
+	// OAuth configures OAUTHBEARER validation and the development token
+	// issuer (oauth_config.go).
+	OAuth OAuthConfig
 
 	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz and
 	// the development token issuer), e.g. 127.0.0.1:9644. Empty: none.
