@@ -8,7 +8,7 @@ import (
 	az "github.com/minikafka/minikafka/authorizer"
 )
 
-func applyAuthzProps(t *testing.T, text string) (minikafka.Config, []string, error) {
+func applyProps(t *testing.T, text string) (minikafka.Config, []string, error) {
 	t.Helper()
 	p, err := minikafka.ParseProperties(strings.NewReader(text), "server.properties")
 	if err != nil {
@@ -84,7 +84,7 @@ minikafka.acl.a-deny.host=10.0.0.1
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			c, warnings, err := applyAuthzProps(t, tc.props)
+			c, warnings, err := applyProps(t, tc.props)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error = %v, want it to contain %q", err, tc.err)
