@@ -119,6 +119,10 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
 			sp.Default()
+			// Kafka never sends null records: a partition with nothing to
+			// return (or an error) has an empty record set, and librdkafka
+			// rejects a null one ("invalid MessageSetSize -1").
+			sp.RecordBatches = noRecords
 			sp.Partition = rp.Partition
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
 			switch {
@@ -168,7 +172,9 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 				hasErr = true
 				continue
 			}
-			sp.RecordBatches = buf
+			if buf != nil {
+				sp.RecordBatches = buf
+			}
 			total += len(buf)
 			if committed && lastOff >= 0 {
 				sp.AbortedTransactions = p.abortedIn(rp.FetchOffset, lastOff)
@@ -178,6 +184,10 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 	}
 	return total, hasErr
 }
+
+// noRecords is the empty, non-null record set of a fetched partition
+// without records (shared: responses only read it).
+var noRecords = []byte{}
 
 // abortedIn lists the aborted transactions overlapping [from, to].
 func (p *partition) abortedIn(from, to int64) []kmsg.FetchResponseTopicPartitionAbortedTransaction {
