@@ -119,9 +119,9 @@ func produceSarama(t *testing.T, cfg *sarama.Config, c *Cluster, topic string, r
 func TestSaramaSyncProducerConsumer(t *testing.T) {
 	c := testCluster(t)
 	versions := map[string]sarama.KafkaVersion{
-		"V0_11_0_0":       sarama.V0_11_0_0, // oldest with record batches: Produce v3, Fetch v5
+		"V0_11_0_0":        sarama.V0_11_0_0, // oldest with record batches: Produce v3, Fetch v5
 		"default_V2_8_0_0": sarama.DefaultVersion,
-		"V4_0_0_0":        sarama.V4_0_0_0,
+		"V4_0_0_0":         sarama.V4_0_0_0,
 	}
 	for name, version := range versions {
 		t.Run(name, func(t *testing.T) {
