@@ -251,7 +251,7 @@ func (b *Binary) waitReady(addr string, tlsCfg *tls.Config, timeout time.Duratio
 			return fmt.Errorf("minikafka exited before it was ready: %v", b.err)
 		default:
 		}
-		resp, err := apiVersions(ctx, addr, tlsCfg)
+		resp, err := probeApiVersions(ctx, addr, tlsCfg)
 		if err == nil && resp.ErrorCode == 0 {
 			return nil
 		}
@@ -333,9 +333,9 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// apiVersions sends one ApiVersions v3 request on a fresh connection and
+// probeApiVersions sends one ApiVersions v3 request on a fresh connection and
 // decodes the answer.
-func apiVersions(ctx context.Context, addr string, tlsCfg *tls.Config) (*kmsg.ApiVersionsResponse, error) {
+func probeApiVersions(ctx context.Context, addr string, tlsCfg *tls.Config) (*kmsg.ApiVersionsResponse, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {

@@ -13,31 +13,15 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
-	"github.com/segmentio/kafka-go/sasl/plain"
-	kgoscram "github.com/segmentio/kafka-go/sasl/scram"
 )
 
+// kafkaGoSASL is the kafka-go SASL mechanism for c (nil without SASL).
 func kafkaGoSASL(t *testing.T, c *Cluster) sasl.Mechanism {
 	t.Helper()
 	if !c.SASL() {
 		return nil
 	}
-	var (
-		m   sasl.Mechanism
-		err error
-	)
-	switch c.Mechanism {
-	case "PLAIN":
-		m = plain.Mechanism{Username: c.User, Password: c.Password}
-	case "SCRAM-SHA-256":
-		m, err = kgoscram.Mechanism(kgoscram.SHA256, c.User, c.Password)
-	case "SCRAM-SHA-512":
-		m, err = kgoscram.Mechanism(kgoscram.SHA512, c.User, c.Password)
-	}
-	if err != nil {
-		t.Fatalf("kafka-go SCRAM: %v", err)
-	}
-	return m
+	return kafkaGoMechanism(t, c.Mechanism, c.User, c.Password)
 }
 
 func kafkaGoDialer(t *testing.T, c *Cluster) *kafka.Dialer {

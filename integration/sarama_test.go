@@ -6,11 +6,7 @@ package integration
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
 	"errors"
-	"fmt"
-	"hash"
 	"sync"
 	"testing"
 
@@ -20,7 +16,7 @@ import (
 )
 
 // saramaConfig returns a sarama config for c at the given Kafka version.
-func saramaConfig(t *testing.T, c *Cluster, version sarama.KafkaVersion) *sarama.Config {
+func saramaClusterConfig(t *testing.T, c *Cluster, version sarama.KafkaVersion) *sarama.Config {
 	t.Helper()
 	cfg := sarama.NewConfig()
 	cfg.Version = version
@@ -36,10 +32,10 @@ func saramaConfig(t *testing.T, c *Cluster, version sarama.KafkaVersion) *sarama
 			cfg.Net.SASL.Mechanism = sarama.SASLTypePlaintext
 		case "SCRAM-SHA-256":
 			cfg.Net.SASL.Mechanism = sarama.SASLTypeSCRAMSHA256
-			cfg.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &saramaSCRAM{hash: sha256.New} }
+			cfg.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &xdgSCRAM{hash: scram.SHA256} }
 		case "SCRAM-SHA-512":
 			cfg.Net.SASL.Mechanism = sarama.SASLTypeSCRAMSHA512
-			cfg.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &saramaSCRAM{hash: sha512.New} }
+			cfg.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &xdgSCRAM{hash: scram.SHA512} }
 		}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -47,24 +43,6 @@ func saramaConfig(t *testing.T, c *Cluster, version sarama.KafkaVersion) *sarama
 	}
 	return cfg
 }
-
-// saramaSCRAM adapts xdg-go/scram to sarama.SCRAMClient.
-type saramaSCRAM struct {
-	hash func() hash.Hash
-	conv *scram.ClientConversation
-}
-
-func (s *saramaSCRAM) Begin(user, password, authzID string) error {
-	cl, err := scram.HashGeneratorFcn(s.hash).NewClient(user, password, authzID)
-	if err != nil {
-		return fmt.Errorf("scram client: %w", err)
-	}
-	s.conv = cl.NewConversation()
-	return nil
-}
-
-func (s *saramaSCRAM) Step(challenge string) (string, error) { return s.conv.Step(challenge) }
-func (s *saramaSCRAM) Done() bool                            { return s.conv.Done() }
 
 func toSarama(topic string, r record) *sarama.ProducerMessage {
 	return &sarama.ProducerMessage{
@@ -127,9 +105,9 @@ func TestSaramaSyncProducerConsumer(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			topic := createTopic(t, c, 3)
 			recs := makeRecords(topic, 200)
-			produceSarama(t, saramaConfig(t, c, version), c, topic, recs)
+			produceSarama(t, saramaClusterConfig(t, c, version), c, topic, recs)
 
-			cons, err := sarama.NewConsumer(c.Brokers(), saramaConfig(t, c, version))
+			cons, err := sarama.NewConsumer(c.Brokers(), saramaClusterConfig(t, c, version))
 			if err != nil {
 				t.Fatalf("sarama.NewConsumer: %v", err)
 			}
@@ -215,7 +193,7 @@ func (h saramaGroupHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim
 // what it marked.
 func consumeSaramaGroup(t *testing.T, c *Cluster, group, topic string, n int) []record {
 	t.Helper()
-	cfg := saramaConfig(t, c, sarama.DefaultVersion)
+	cfg := saramaClusterConfig(t, c, sarama.DefaultVersion)
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Consumer.Return.Errors = true
 	cg, err := sarama.NewConsumerGroup(c.Brokers(), group, cfg)
@@ -263,7 +241,7 @@ func TestSaramaConsumerGroup(t *testing.T) {
 	topic := createTopic(t, c, 3)
 	group := "it-sarama-" + randHex(4)
 	first := makeRecords(topic, 120)
-	produceSarama(t, saramaConfig(t, c, sarama.DefaultVersion), c, topic, first)
+	produceSarama(t, saramaClusterConfig(t, c, sarama.DefaultVersion), c, topic, first)
 	checkRecords(t, first, consumeSaramaGroup(t, c, group, topic, len(first)))
 
 	// What the group committed is the end of every partition.
@@ -281,6 +259,6 @@ func TestSaramaConsumerGroup(t *testing.T) {
 	}
 
 	second := moreRecords(topic, len(first), 60)
-	produceSarama(t, saramaConfig(t, c, sarama.DefaultVersion), c, topic, second)
+	produceSarama(t, saramaClusterConfig(t, c, sarama.DefaultVersion), c, topic, second)
 	checkRecords(t, second, consumeSaramaGroup(t, c, group, topic, len(second)))
 }
