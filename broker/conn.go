@@ -36,9 +36,16 @@ const (
 
 type outMsg struct {
 	buf   []byte
+	pool  *[]byte               // buf's pooled storage, returned once written
 	vec   *protocol.VectorFrame // instead of buf: written with writev, then pooled
 	close bool                  // close after writing buf
 }
+
+// respBufs pools the buffers handleFrame encodes responses into; writeLoop
+// returns them once written (bufio copies them), unless they grew large.
+var respBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledResp = 64 << 10
 
 type conn struct {
 	b    *Broker
@@ -151,10 +158,10 @@ func (c *conn) writeLoop(done chan struct{}) {
 		var err error
 		if m.vec != nil {
 			err = c.writeVector(bw, m.vec)
-			putVectorFrame(m.vec)
 		} else {
 			_, err = bw.Write(m.buf)
 		}
+		m.recycle()
 		if err != nil {
 			c.close()
 			continue // drain
@@ -197,10 +204,16 @@ func (c *conn) writeVector(bw *bufio.Writer, f *protocol.VectorFrame) error {
 // stored batches before they are pooled.
 var vectorFrames = sync.Pool{New: func() any { return new(protocol.VectorFrame) }}
 
-func putVectorFrame(f *protocol.VectorFrame) {
-	f.Reset()
-	if f.BufCap() <= 1<<20 {
-		vectorFrames.Put(f)
+// recycle returns the pooled storage of a message once it is written.
+func (m *outMsg) recycle() {
+	if m.vec != nil {
+		m.vec.Reset()
+		if m.vec.BufCap() <= 1<<20 {
+			vectorFrames.Put(m.vec)
+		}
+	}
+	if m.pool != nil && cap(*m.pool) <= maxPooledResp {
+		respBufs.Put(m.pool)
 	}
 }
 
@@ -274,9 +287,14 @@ func (c *conn) handleFrame(frame []byte) bool {
 		}
 	} else if resp != nil {
 		resp.SetVersion(req.Version)
-		buf := protocol.AppendResponse(nil, req.Header, resp)
+		bp := respBufs.Get().(*[]byte)
+		buf := protocol.AppendResponse((*bp)[:0], req.Header, resp)
+		*bp = buf
 		c.b.m.bytesOut(len(buf))
-		c.send(buf, false)
+		select {
+		case c.out <- outMsg{buf: buf, pool: bp}:
+		case <-c.done:
+		}
 	}
 	return c.state != stateFailed
 }

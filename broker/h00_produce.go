@@ -103,8 +103,8 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	if size != len(records) {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("produce v3+ must carry exactly one record batch per partition")
 	}
-	if max, _ := b.topicConfig(p.topic, "max.message.bytes"); len(records) > atoiDefault(max, int(b.cfg.MessageMaxBytes)) {
-		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %s", len(records), max)
+	if max := b.maxMessageBytes(p.topic); len(records) > max {
+		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %d", len(records), max)
 	}
 	if h.control() {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("clients may not write control batches")
@@ -156,6 +156,16 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 		}
 	}
 	return base, 0, nil
+}
+
+// maxMessageBytes is the topic's max.message.bytes: its own setting, else
+// the broker's message.max.bytes (read without formatting it, as this runs
+// for every batch).
+func (b *Broker) maxMessageBytes(t *topic) int {
+	if v, ok := t.configs["max.message.bytes"]; ok {
+		return atoiDefault(v, int(b.cfg.MessageMaxBytes))
+	}
+	return int(b.cfg.MessageMaxBytes)
 }
 
 // checkSequence applies the idempotent producer rules. It returns the
