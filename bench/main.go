@@ -136,13 +136,15 @@ type result struct {
 	produce, consume rate
 	peakRSS          int64 // bytes, whole broker process lifetime
 	rssAfterProduce  int64 // VmHWM once every record was acknowledged
-	cpu              time.Duration
 }
 
+// rate is one phase (produce or consume) of one run.
 type rate struct {
-	records int
-	bytes   int64
-	elapsed time.Duration
+	records   int
+	bytes     int64
+	elapsed   time.Duration
+	brokerCPU time.Duration // CPU time of the broker process in the phase
+	driverCPU time.Duration // CPU time of the load-driving clients
 }
 
 func (r rate) recordsPerSec() float64 { return float64(r.records) / r.elapsed.Seconds() }
@@ -151,7 +153,7 @@ func (r rate) mbPerSec() float64      { return float64(r.bytes) / 1e6 / r.elapse
 func loadFigures(w io.Writer, o options) (map[string]map[workload]result, error) {
 	results := map[string]map[workload]result{}
 	fmt.Fprintf(w, "Throughput and memory (%d partitions, franz-go %s, values are random bytes, MB = 10^6 bytes of record values)\n", o.partitions, franzVersion())
-	fmt.Fprintf(w, "%-16s %-26s %14s %9s %14s %9s %10s %10s %8s\n", "workload", "broker", "produce rec/s", "MB/s", "consume rec/s", "MB/s", "rss@prod", "peak rss", "cpu s")
+	fmt.Fprintf(w, "%-14s %-22s %13s %7s %13s %7s %10s %10s %11s %11s\n", "workload", "broker", "produce rec/s", "MB/s", "consume rec/s", "MB/s", "rss@prod", "peak rss", "cpu prod", "cpu cons")
 	for _, wl := range o.workloads {
 		for _, t := range o.targets {
 			var best result
@@ -166,12 +168,14 @@ func loadFigures(w io.Writer, o options) (map[string]map[workload]result, error)
 				results[t.String()] = map[workload]result{}
 			}
 			results[t.String()][wl] = best
-			fmt.Fprintf(w, "%-16s %-26s %14.0f %9.1f %14.0f %9.1f %10s %10s %8.2f\n", wl, t,
+			fmt.Fprintf(w, "%-14s %-22s %13.0f %7.1f %13.0f %7.1f %10s %10s %11s %11s\n", wl, t,
 				best.produce.recordsPerSec(), best.produce.mbPerSec(),
 				best.consume.recordsPerSec(), best.consume.mbPerSec(),
-				mib(best.rssAfterProduce), mib(best.peakRSS), best.cpu.Seconds())
+				mib(best.rssAfterProduce), mib(best.peakRSS), cpus(best.produce), cpus(best.consume))
 		}
 	}
+	fmt.Fprintln(w, "rss@prod: broker peak RSS once every record is acknowledged; peak rss: after consuming them all too.")
+	fmt.Fprintln(w, "cpu prod / cpu cons: CPU seconds of the broker process / of the franz-go driver in each phase.")
 	fmt.Fprintln(w)
 	return results, nil
 }
@@ -189,8 +193,12 @@ func better(a, b result, first bool) result {
 	}
 	a.peakRSS = min(a.peakRSS, b.peakRSS)
 	a.rssAfterProduce = min(a.rssAfterProduce, b.rssAfterProduce)
-	a.cpu = min(a.cpu, b.cpu)
 	return a
+}
+
+// cpus renders broker/driver CPU seconds of a phase.
+func cpus(r rate) string {
+	return fmt.Sprintf("%.2f/%.2f", r.brokerCPU.Seconds(), r.driverCPU.Seconds())
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20)) }
