@@ -4,7 +4,9 @@ package broker
 // transactional (denied: 53 on every partition), then Topic WRITE per topic
 // (denied: 29 per partition), before any existence check. Batches are
 // stored as received (wire bytes); only the 61-byte header is read, for the
-// CRC, offsets and idempotent sequence checks. acks=0 with an error closes
+// CRC, offsets and idempotent sequence checks. The request frame is a
+// pooled buffer reused once the handler returns (conn.frameAllocator):
+// nothing may keep a slice of it except through c.ownFrame. acks=0 with an error closes
 // the connection, as Kafka does.
 
 import (
@@ -28,6 +30,11 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
+	// A request of one batch is stored by reference to its frame (which
+	// holds nothing else but the request header); with several, each batch
+	// is copied, so that no stored batch keeps another partition's (or a
+	// rejected batch's) bytes alive, and the frame is reused.
+	single := len(req.Topics) == 1 && len(req.Topics[0].Partitions) == 1
 	anyErr := false
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -69,7 +76,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 				continue
 			}
 			p := t.partitions[rp.Partition]
-			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID)
+			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID, single && c.ownFrame(len(rp.Records)))
 			if ecode != 0 {
 				sp.ErrorCode = ecode
 				anyErr = true
@@ -94,8 +101,10 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 }
 
 // appendBatch validates and appends one record batch to p. It returns the
-// base offset, or a Kafka error code (and a reason for the log).
-func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64, int16, error) {
+// base offset, or a Kafka error code (and a reason for the log). With owned
+// set the log keeps records itself; otherwise it keeps a copy, exactly the
+// batch's size, made once the batch is validated.
+func (b *Broker) appendBatch(p *partition, records []byte, txnID *string, owned bool) (int64, int16, error) {
 	h, size, err := parseBatch(records)
 	if err != nil {
 		return -1, kerr.CorruptMessage.Code, err
@@ -111,6 +120,11 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	}
 	if h.transactional() && txnID == nil {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("transactional batch without a transactional id")
+	}
+	data := records
+	if !owned {
+		data = make([]byte, len(records))
+		copy(data, records)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -131,7 +145,7 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 			}
 		}
 	}
-	base, err := p.log.Append(records, h.LastOffsetDelta, h.MaxTimestamp)
+	base, err := p.log.Append(data, h.LastOffsetDelta, h.MaxTimestamp)
 	if err != nil {
 		return -1, kerr.KafkaStorageError.Code, fmt.Errorf("append: %w", err)
 	}
