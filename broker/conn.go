@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -71,7 +72,6 @@ type conn struct {
 	authMech      string
 	sessionExpiry time.Time // zero: never
 	lastReauth    time.Time
-	peerCerts     []*x509.Certificate
 	clientID      string
 
 	frame *[]byte // pooled buffer of the frame being handled (Produce)
@@ -289,12 +289,6 @@ func (c *conn) send(buf []byte, closeAfter bool) {
 	}
 }
 
-// respond encodes and queues resp for the request with header h.
-func (c *conn) respond(h protocol.Header, resp kmsg.Response) {
-	resp.SetVersion(h.Version)
-	c.send(protocol.AppendResponse(nil, h, resp), false)
-}
-
 // handleFrame processes one frame; false closes the connection.
 func (c *conn) handleFrame(frame []byte) bool {
 	switch c.state {
@@ -329,7 +323,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 	}
 	start := time.Now()
 	c.rc.APIKey = req.Key
-	resp, err := h(c, req)
+	resp, err := c.call(h, req)
 	c.b.m.request(req.Key, req.Version, time.Since(start), len(frame))
 	if err != nil {
 		c.b.log.Info("closing connection", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "err", err)
@@ -358,14 +352,28 @@ func (c *conn) handleFrame(frame []byte) bool {
 	return c.state != stateFailed
 }
 
+// call runs a handler; a panic (a bug, never input: decoding already
+// succeeded) is logged with its stack and closes this connection only.
+func (c *conn) call(h handlerFunc, req *protocol.Request) (resp kmsg.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.b.log.Error("handler panic", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "panic", r, "stack", string(debug.Stack()))
+			resp, err = nil, fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return h(c, req)
+}
+
 // decodeFailed handles a frame that could not be decoded: an ApiVersions
-// with an unsupported version gets a v0 UNSUPPORTED_VERSION answer, as
-// Kafka does; everything else is logged and closes this connection only.
+// with an unsupported version gets a v0 UNSUPPORTED_VERSION answer listing
+// the ApiVersions versions we serve, as Kafka does (KIP-511), and the
+// connection stays open; everything else is logged and closes this
+// connection only.
 func (c *conn) decodeFailed(key, version int16, err error) bool {
 	var de *protocol.DecodeError
 	if key == keyApiVersions && errors.Is(err, protocol.ErrUnsupportedVersion) && errors.As(err, &de) {
-		resp := protocol.ApiVersionsResponse(0)
-		resp.ErrorCode = 35 // UNSUPPORTED_VERSION
+		c.b.log.Debug("unsupported ApiVersions version, answering with v0", "listener", c.l.cfg.Name, "client", c.host, "version", version)
+		resp := protocol.ApiVersionsUnsupportedResponse()
 		h := de.Header
 		h.Version = 0
 		h.Flexible = false

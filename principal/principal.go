@@ -108,7 +108,20 @@ func (f GroupResolverFunc) Groups(ctx context.Context, user Principal, ac *AuthC
 	return f(ctx, user, ac)
 }
 
-// BuildError is a builder failure whose message may be shown to the client.
-type BuildError struct{ Message string }
+// BuildError is a builder failure whose Message may be shown to the
+// client (SASL clients receive it with SASL_AUTHENTICATION_FAILED). Err is
+// the cause, for the log only.
+type BuildError struct {
+	Message string
+	Err     error
+}
 
-func (e *BuildError) Error() string { return e.Message }
+func (e *BuildError) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+// Unwrap returns the cause.
+func (e *BuildError) Unwrap() error { return e.Err }
