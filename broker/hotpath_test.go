@@ -61,9 +61,9 @@ func hotConn(tb testing.TB, b *Broker) *conn {
 	return c
 }
 
-// recordBatch encodes a valid magic-v2 batch of n records of size-byte
+// hotRecordBatch encodes a valid magic-v2 batch of n records of size-byte
 // values (no key, no headers, not idempotent).
-func recordBatch(n, size int) []byte {
+func hotRecordBatch(n, size int) []byte {
 	value := make([]byte, size)
 	var recs, rec []byte
 	for i := 0; i < n; i++ {
@@ -88,9 +88,9 @@ func recordBatch(n, size int) []byte {
 	return b
 }
 
-// requestFrame encodes req (version set) as a request frame without its
+// hotRequestFrame encodes req (version set) as a request frame without its
 // size prefix, as ReadFrame returns it.
-func requestFrame(req kmsg.Request) []byte {
+func hotRequestFrame(req kmsg.Request) []byte {
 	f := binary.BigEndian.AppendUint16(nil, uint16(req.Key()))
 	f = binary.BigEndian.AppendUint16(f, uint16(req.GetVersion()))
 	f = binary.BigEndian.AppendUint32(f, 1)
@@ -102,13 +102,13 @@ func requestFrame(req kmsg.Request) []byte {
 	return req.AppendTo(f)
 }
 
-// produceFrame is a Produce v9 request carrying one batch of n records
+// hotProduceFrame is a Produce v9 request carrying one batch of n records
 // for each of the three partitions.
-func produceFrame(n, size int) []byte { return produceFrameParts(3, n, size) }
+func hotProduceFrame(n, size int) []byte { return hotProduceFrameParts(3, n, size) }
 
-// produceFrameParts is a Produce v9 request carrying one batch of n
+// hotProduceFrameParts is a Produce v9 request carrying one batch of n
 // records for each of the first parts partitions.
-func produceFrameParts(parts int32, n, size int) []byte {
+func hotProduceFrameParts(parts int32, n, size int) []byte {
 	req := kmsg.NewPtrProduceRequest()
 	req.Version = 9
 	req.Acks = -1
@@ -118,15 +118,15 @@ func produceFrameParts(parts int32, n, size int) []byte {
 	for p := int32(0); p < parts; p++ {
 		rp := kmsg.NewProduceRequestTopicPartition()
 		rp.Partition = p
-		rp.Records = recordBatch(n, size)
+		rp.Records = hotRecordBatch(n, size)
 		t.Partitions = append(t.Partitions, rp)
 	}
 	req.Topics = append(req.Topics, t)
-	return requestFrame(req)
+	return hotRequestFrame(req)
 }
 
-// fetchFrame is a Fetch v12 request of the three partitions from offset 0.
-func fetchFrame() []byte {
+// hotFetchFrame is a Fetch v12 request of the three partitions from offset 0.
+func hotFetchFrame() []byte {
 	req := kmsg.NewPtrFetchRequest()
 	req.Version = 12
 	req.ReplicaID = -1
@@ -143,55 +143,55 @@ func fetchFrame() []byte {
 		t.Partitions = append(t.Partitions, rp)
 	}
 	req.Topics = append(req.Topics, t)
-	return requestFrame(req)
+	return hotRequestFrame(req)
 }
 
-func handle(tb testing.TB, c *conn, frame []byte) {
+func hotHandle(tb testing.TB, c *conn, frame []byte) {
 	if !c.handleFrame(frame) {
 		tb.Fatal("handleFrame closed the connection")
 	}
 }
 
-// repeater yields a size-prefixed frame over and over, like a client
+// hotRepeater yields a size-prefixed frame over and over, like a client
 // sending the same request in a loop.
-type repeater struct {
+type hotRepeater struct {
 	frame []byte
 	off   int
 }
 
-func (r *repeater) Read(p []byte) (int, error) {
+func (r *hotRepeater) Read(p []byte) (int, error) {
 	n := copy(p, r.frame[r.off:])
 	r.off = (r.off + n) % len(r.frame)
 	return n, nil
 }
 
-// wire reads frames as conn.serve does (into a pooled buffer for Produce,
+// hotWire reads frames as conn.serve does (into a pooled buffer for Produce,
 // a new one otherwise) from a client repeating frame.
-type wire struct {
+type hotWire struct {
 	c     *conn
 	br    *bufio.Reader
 	alloc func(int) []byte
 }
 
-func newWire(c *conn, frame []byte) *wire {
-	br := bufio.NewReaderSize(&repeater{frame: protocol.AppendFrame(nil, frame)}, 32<<10)
-	return &wire{c: c, br: br, alloc: c.frameAllocator(br)}
+func newHotWire(c *conn, frame []byte) *hotWire {
+	br := bufio.NewReaderSize(&hotRepeater{frame: protocol.AppendFrame(nil, frame)}, 32<<10)
+	return &hotWire{c: c, br: br, alloc: c.frameAllocator(br)}
 }
 
 // next reads and handles one frame.
-func (w *wire) next(tb testing.TB) {
+func (w *hotWire) next(tb testing.TB) {
 	frame, err := protocol.ReadFrameInto(w.br, w.c.b.cfg.MaxRequestBytes, w.alloc)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	handle(tb, w.c, frame)
+	hotHandle(tb, w.c, frame)
 	w.c.releaseFrame()
 }
 
 func benchmarkProduce(b *testing.B, parts int32, n, size int) {
 	br := hotBroker(b)
 	c := hotConn(b, br)
-	w := newWire(c, produceFrameParts(parts, n, size))
+	w := newHotWire(c, hotProduceFrameParts(parts, n, size))
 	partitions := br.topics.get(hotTopic).partitions
 	b.SetBytes(int64(int(parts) * n * size))
 	b.ReportAllocs()
@@ -208,7 +208,7 @@ func benchmarkProduce(b *testing.B, parts int32, n, size int) {
 
 // BenchmarkProduce: one Produce request of one batch per partition (3
 // batches: copied out of a pooled frame; 1 batch: the frame is kept), read
-// from the wire as conn.serve does. The log is trimmed every 16 requests
+// from the hotWire as conn.serve does. The log is trimmed every 16 requests
 // so that memory stays bounded whatever b.N.
 func BenchmarkProduce(b *testing.B) {
 	b.Run("3x1000x100B", func(b *testing.B) { benchmarkProduce(b, 3, 1000, 100) })
@@ -231,7 +231,7 @@ func TestProduceBatchKeepsNoOtherBytes(t *testing.T) {
 	t.Run("several batches", func(t *testing.T) {
 		br := hotBroker(t)
 		c := hotConn(t, br)
-		w := newWire(c, produceFrame(100, 100))
+		w := newHotWire(c, hotProduceFrame(100, 100))
 		w.next(t)
 		for part := int32(0); part < 3; part++ {
 			if d := stored(br, part); d == nil || cap(d) != len(d) {
@@ -245,8 +245,8 @@ func TestProduceBatchKeepsNoOtherBytes(t *testing.T) {
 	t.Run("one batch", func(t *testing.T) {
 		br := hotBroker(t)
 		c := hotConn(t, br)
-		frame := produceFrameParts(1, 100, 100)
-		w := newWire(c, frame)
+		frame := hotProduceFrameParts(1, 100, 100)
+		w := newHotWire(c, frame)
 		w.next(t)
 		d := stored(br, 0)
 		if d == nil || cap(d) > len(frame) {
@@ -265,9 +265,9 @@ func benchmarkFetch(b *testing.B, batches, n, size int) {
 	br := hotBroker(b)
 	c := hotConn(b, br)
 	for i := 0; i < batches; i++ {
-		handle(b, c, produceFrame(n, size))
+		hotHandle(b, c, hotProduceFrame(n, size))
 	}
-	w := newWire(c, fetchFrame())
+	w := newHotWire(c, hotFetchFrame())
 	b.SetBytes(int64(3 * batches * n * size))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -291,7 +291,7 @@ func TestProduceAllocationsDoNotGrowWithRecords(t *testing.T) {
 	allocs := func(n int) float64 {
 		br := hotBroker(t)
 		c := hotConn(t, br)
-		w := newWire(c, produceFrame(n, 100))
+		w := newHotWire(c, hotProduceFrame(n, 100))
 		w.next(t) // the first append creates state
 		return testing.AllocsPerRun(200, func() { w.next(t) })
 	}
@@ -311,8 +311,8 @@ func TestFetchAllocationsDoNotGrowWithRecords(t *testing.T) {
 	allocs := func(n int) float64 {
 		br := hotBroker(t)
 		c := hotConn(t, br)
-		handle(t, c, produceFrame(n, 100))
-		w := newWire(c, fetchFrame())
+		hotHandle(t, c, hotProduceFrame(n, 100))
+		w := newHotWire(c, hotFetchFrame())
 		w.next(t)
 		return testing.AllocsPerRun(200, func() { w.next(t) })
 	}
@@ -330,9 +330,9 @@ func TestFetchResponseReferencesStoredBatches(t *testing.T) {
 	br := hotBroker(t)
 	c := &conn{b: br, l: &listener{cfg: &br.cfg.Listeners[0]}, host: "127.0.0.1",
 		out: make(chan outMsg, 8), done: make(chan struct{}), state: stateAuthenticated}
-	handle(t, c, produceFrame(1000, 100))
+	hotHandle(t, c, hotProduceFrame(1000, 100))
 	<-c.out // produce response
-	handle(t, c, fetchFrame())
+	hotHandle(t, c, hotFetchFrame())
 	m := <-c.out
 	if m.vec == nil {
 		t.Fatal("fetch response was not a vector frame")
