@@ -26,7 +26,7 @@
 // Options: nometrics (minikafka without its Prometheus metrics), audit
 // (an audit logger that formats every decision, allowed ones included, into
 // a discarding writer), authz (authorization on, every request allowed by
-// an ACL; see variants.go).
+// a matching ACL among a thousand others; see variants.go).
 package main
 
 import (
