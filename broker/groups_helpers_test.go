@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	az "github.com/minikafka/minikafka/authorizer"
-	"github.com/minikafka/minikafka/storage/mem"
 )
 
 // testClock is an injectable broker clock.
@@ -87,27 +86,13 @@ func (g *grantAuthorizer) Authorize(_ *az.RequestContext, a az.Action) az.Decisi
 // loopback and in-memory logs; mod adjusts the config first.
 func startGroupBroker(t *testing.T, mod func(*Config)) (*Broker, string) {
 	t.Helper()
-	cfg := Config{
-		Listeners:         []ListenerConfig{{Name: "PLAINTEXT", Addr: "127.0.0.1:0", SecurityProtocol: Plaintext}},
-		Logs:              mem.LogFactory{},
-		NumPartitions:     1,
-		AutoCreateTopics:  true,
-		DeleteTopicEnable: true,
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	b, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	if err := b.Start(); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	return b, b.Listeners()[0].Addr
+	return startBroker(t, func(c *Config) {
+		c.NumPartitions = 1
+		if mod != nil {
+			mod(c)
+		}
+	})
 }
-
 
 func testContext(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -1,8 +1,14 @@
 // Package principal defines who a connection is: the Principal
 // (`User:alice`, `Group:ops`), the authenticated Subject with its groups,
 // the pluggable Builder (Kafka's KafkaPrincipalBuilder) and GroupResolver,
-// and the decorators that compose resolvers. It imports nothing else of
-// minikafka.
+// and the decorators that compose resolvers (Chain, Cached).
+//
+// DefaultBuilder is Kafka's DefaultKafkaPrincipalBuilder: JavaDN formats a
+// client certificate's subject as Java's X500Principal.getName() and
+// MappingRules applies ssl.principal.mapping.rules to it. The resolvers
+// live in subpackages: jwtclaims (token claims), ldap (a directory),
+// static (a file) and osgroups (the host's accounts). The package and its
+// subpackages import nothing else of minikafka.
 package principal
 
 import (

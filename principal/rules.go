@@ -71,7 +71,7 @@ func ParseMappingRules(s string) (*MappingRules, error) {
 	for _, entry := range splitRules(s) {
 		loc := ruleParser.FindStringSubmatchIndex(entry)
 		if loc[1] != len(entry) {
-			return nil, fmt.Errorf("Invalid rule: `%s`, unmatched substring: `%s`", entry, entry[loc[1]:])
+			return nil, javaErrorf(nil, "Invalid rule: `%s`, unmatched substring: `%s`", entry, entry[loc[1]:])
 		}
 		switch {
 		case loc[2] >= 0:
@@ -79,7 +79,7 @@ func ParseMappingRules(s string) (*MappingRules, error) {
 		case loc[4] >= 0:
 			r, err := compileRule(entry[loc[4]:loc[5]], entry[loc[6]:loc[7]], entry[loc[8]:loc[9]])
 			if err != nil {
-				return nil, fmt.Errorf("Invalid rule: `%s`: %w", entry, err)
+				return nil, javaErrorf(err, "Invalid rule: `%s`", entry)
 			}
 			mr.rules = append(mr.rules, r)
 		}
@@ -115,8 +115,17 @@ func compileRule(pattern, repl, flag string) (*mappingRule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pattern not supported by Go's regexp (RE2 syntax, no look-around or back-references): %w", err)
 	}
-	full := regexp.MustCompile(`^(?:` + pattern + `)\z`)
-	mid, err := neverAtStart(pattern)
+	// Wrap the parsed form, not the text: a trailing \Q would swallow
+	// the wrapper.
+	t, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, err
+	}
+	full, err := regexp.Compile(`^(?:` + t.String() + `)\z`)
+	if err != nil {
+		return nil, err
+	}
+	mid, err := neverAtStart(t)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +137,8 @@ func compileRule(pattern, repl, flag string) (*mappingRule, error) {
 // neverAtStart compiles the pattern with every beginning-of-text assertion
 // replaced by one that never matches, to evaluate it at a position that is
 // not the start of the input.
-func neverAtStart(pattern string) (*regexp.Regexp, error) {
-	t, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil, err
-	}
+func neverAtStart(parsed *syntax.Regexp) (*regexp.Regexp, error) {
+	t := copyTree(parsed)
 	var walk func(*syntax.Regexp)
 	walk = func(n *syntax.Regexp) {
 		if n.Op == syntax.OpBeginText || n.Op == syntax.OpBeginLine {
@@ -145,6 +151,16 @@ func neverAtStart(pattern string) (*regexp.Regexp, error) {
 	}
 	walk(t)
 	return regexp.Compile(t.String())
+}
+
+func copyTree(n *syntax.Regexp) *syntax.Regexp {
+	c := *n
+	c.Sub = make([]*syntax.Regexp, len(n.Sub))
+	for i, s := range n.Sub {
+		c.Sub[i] = copyTree(s)
+	}
+	c.Sub0 = [1]*syntax.Regexp{}
+	return &c
 }
 
 // kafkaEscapeBackRefs is what Kafka does to a replacement before using it
@@ -207,7 +223,7 @@ func parseJavaReplacement(repl string, re *regexp.Regexp) ([]replPiece, error) {
 		case '$':
 			i++
 			if i == len(repl) {
-				return nil, errors.New("Illegal group reference: group index is missing")
+				return nil, javaErrorf(nil, "Illegal group reference: group index is missing")
 			}
 			var ref int
 			if repl[i] == '{' {
@@ -226,12 +242,12 @@ func parseJavaReplacement(repl string, re *regexp.Regexp) ([]replPiece, error) {
 				}
 				ref = re.SubexpIndex(name)
 				if ref < 0 {
-					return nil, fmt.Errorf("No group with name {%s}", name)
+					return nil, javaErrorf(nil, "No group with name {%s}", name)
 				}
 				i = j + 1
 			} else {
 				if repl[i] < '0' || repl[i] > '9' {
-					return nil, errors.New("Illegal group reference")
+					return nil, javaErrorf(nil, "Illegal group reference")
 				}
 				ref = int(repl[i] - '0')
 				i++
@@ -244,7 +260,7 @@ func parseJavaReplacement(repl string, re *regexp.Regexp) ([]replPiece, error) {
 					i++
 				}
 				if ref > groups {
-					return nil, fmt.Errorf("No group %d", ref)
+					return nil, javaErrorf(nil, "No group %d", ref)
 				}
 			}
 			flush()
@@ -288,7 +304,7 @@ func (mr *MappingRules) Map(name string) (string, error) {
 		}
 		return out, nil
 	}
-	return "", fmt.Errorf("No rules apply to %s, rules %s: %w", name, mr, ErrNoMatchingRule)
+	return "", javaErrorf(ErrNoMatchingRule, "No rules apply to %s, rules %s", name, mr)
 }
 
 // replaceAll is Java's String.replaceAll: every match found by successive
@@ -364,3 +380,23 @@ func (r *mappingRule) String() string {
 	}
 	return s
 }
+
+// javaError is an error whose text is Java's or Kafka's, verbatim
+// (capitalized as they write it), optionally wrapping a cause.
+type javaError struct {
+	msg string
+	err error
+}
+
+func javaErrorf(cause error, format string, args ...any) error {
+	return &javaError{msg: fmt.Sprintf(format, args...), err: cause}
+}
+
+func (e *javaError) Error() string {
+	if e.err != nil {
+		return e.msg + ": " + e.err.Error()
+	}
+	return e.msg
+}
+
+func (e *javaError) Unwrap() error { return e.err }

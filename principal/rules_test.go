@@ -3,6 +3,7 @@ package principal
 import (
 	"errors"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,11 @@ func TestJavaReplaceAllFixture(t *testing.T) {
 		in, pattern, repl, want := row[0], row[1], row[2], row[3]
 		t.Run(pattern+"→"+repl, func(t *testing.T) {
 			re := regexp.MustCompile(pattern)
-			mid, err := neverAtStart(pattern)
+			tree, err := syntax.Parse(pattern, syntax.Perl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mid, err := neverAtStart(tree)
 			if err != nil {
 				t.Fatal(err)
 			}
