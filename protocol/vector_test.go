@@ -50,7 +50,7 @@ func randomFetch(r *rand.Rand, v int16) (*kmsg.FetchResponse, []FetchRecords) {
 			p.PreferredReadReplica = r.Int32()
 			var rec FetchRecords
 			switch r.IntN(4) {
-			case 0: // null records
+			case 0: // nil
 			case 1:
 				rec = FetchRecords{}
 			default:
@@ -61,9 +61,9 @@ func randomFetch(r *rand.Rand, v int16) (*kmsg.FetchResponse, []FetchRecords) {
 					rec = append(rec, noise[off:off+n])
 				}
 			}
-			if rec != nil {
-				p.RecordBatches = bytes.Join(rec, nil)
-			}
+			// AppendFetch writes nil records as empty, never null
+			// (Kafka's behaviour): so does kmsg for a non-nil empty slice.
+			p.RecordBatches = bytes.Join(rec, nil)
 			recs = append(recs, rec)
 			t.Partitions = append(t.Partitions, p)
 		}
@@ -92,7 +92,11 @@ func TestAppendFetchMatchesKmsg(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got.Bytes(), want) {
-				t.Fatalf("v%d #%d: encoding differs from kmsg:\n got % x\nwant % x", v, i, got.Bytes(), want)
+				at := 0
+				for at < len(want) && at < got.Len() && got.Bytes()[at] == want[at] {
+					at++
+				}
+				t.Fatalf("v%d #%d: encoding differs from kmsg at byte %d of %d (got %d):\n got % x\nwant % x", v, i, at, len(want), got.Len(), got.Bytes()[max(0, at-16):min(got.Len(), at+16)], want[max(0, at-16):min(len(want), at+16)])
 			}
 			// The frame decodes back with kmsg.
 			back := kmsg.NewPtrFetchResponse()
