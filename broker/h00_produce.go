@@ -4,7 +4,9 @@ package broker
 // transactional (denied: 53 on every partition), then Topic WRITE per topic
 // (denied: 29 per partition), before any existence check. Batches are
 // stored as received (wire bytes); only the 61-byte header is read, for the
-// CRC, offsets and idempotent sequence checks. acks=0 with an error closes
+// CRC, offsets and idempotent sequence checks. The request frame is a
+// pooled buffer reused once the handler returns (conn.frameAllocator):
+// nothing may keep a slice of it except through c.ownFrame. acks=0 with an error closes
 // the connection, as Kafka does.
 
 import (
@@ -28,6 +30,11 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
+	// A request of one batch is stored by reference to its frame (which
+	// holds nothing else but the request header); with several, each batch
+	// is copied, so that no stored batch keeps another partition's (or a
+	// rejected batch's) bytes alive, and the frame is reused.
+	single := len(req.Topics) == 1 && len(req.Topics[0].Partitions) == 1
 	anyErr := false
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -72,7 +79,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 				continue
 			}
 			p := t.partitions[rp.Partition]
-			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID)
+			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID, single && c.ownFrame(len(rp.Records)))
 			if ecode != 0 {
 				sp.ErrorCode = ecode
 				anyErr = true
@@ -98,8 +105,10 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 }
 
 // appendBatch validates and appends one record batch to p. It returns the
-// base offset, or a Kafka error code (and a reason for the log).
-func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64, int16, error) {
+// base offset, or a Kafka error code (and a reason for the log). With owned
+// set the log keeps records itself; otherwise it keeps a copy, exactly the
+// batch's size, made once the batch is validated.
+func (b *Broker) appendBatch(p *partition, records []byte, txnID *string, owned bool) (int64, int16, error) {
 	h, size, err := parseBatch(records)
 	if err != nil {
 		return -1, kerr.CorruptMessage.Code, err
@@ -107,14 +116,19 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	if size != len(records) {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("produce v3+ must carry exactly one record batch per partition")
 	}
-	if max, _ := b.topicConfig(p.topic, "max.message.bytes"); len(records) > atoiDefault(max, int(b.cfg.MessageMaxBytes)) {
-		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %s", len(records), max)
+	if max := b.maxMessageBytes(p.topic); len(records) > max {
+		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %d", len(records), max)
 	}
 	if h.control() {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("clients may not write control batches")
 	}
 	if h.transactional() && txnID == nil {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("transactional batch without a transactional id")
+	}
+	data := records
+	if !owned {
+		data = make([]byte, len(records))
+		copy(data, records)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -140,9 +154,9 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	}
 	if ts, _ := b.topicConfig(p.topic, "message.timestamp.type"); ts == "LogAppendTime" {
 		h.MaxTimestamp = b.now().UnixMilli()
-		stampLogAppendTime(records, h.MaxTimestamp)
+		stampLogAppendTime(data, h.MaxTimestamp)
 	}
-	base, err := p.log.Append(records, h.LastOffsetDelta, h.MaxTimestamp)
+	base, err := p.log.Append(data, h.LastOffsetDelta, h.MaxTimestamp)
 	if err != nil {
 		return -1, kerr.KafkaStorageError.Code, fmt.Errorf("append: %w", err)
 	}
@@ -170,6 +184,16 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 		}
 	}
 	return base, 0, nil
+}
+
+// maxMessageBytes is the topic's max.message.bytes: its own setting, else
+// the broker's message.max.bytes (read without formatting it, as this runs
+// for every batch).
+func (b *Broker) maxMessageBytes(t *topic) int {
+	if v, ok := t.configs()["max.message.bytes"]; ok {
+		return atoiDefault(v, int(b.cfg.MessageMaxBytes))
+	}
+	return int(b.cfg.MessageMaxBytes)
 }
 
 // checkSequence applies the idempotent producer rules. It returns the
