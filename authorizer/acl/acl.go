@@ -58,6 +58,7 @@ import (
 // Deny with RuleNotReady (Kafka's AuthorizerNotReadyException).
 type Authorizer struct {
 	store storage.ACLStore // nil: memory only
+	keys  keyCache
 
 	mu   sync.Mutex // serializes changes
 	snap atomic.Pointer[snapshot]
@@ -122,8 +123,7 @@ func (z *Authorizer) Authorize(ctx *az.RequestContext, a az.Action) az.Decision 
 		return az.Decision{Result: az.NoOpinion, Rule: az.RuleDefaultDeny}
 	}
 	var m matcher
-	var buf [maxStackKeys]uint64
-	m.init(ctx.Subject, ctx.Host, a.Operation, buf[:0])
+	m.init(z.keys.get(ctx.Subject), ctx.Host, a.Operation)
 	m.decide(ti, a.Resource.Name)
 	return m.decision()
 }
@@ -147,5 +147,5 @@ func (z *Authorizer) AuthorizeByResourceType(ctx *az.RequestContext, op az.Opera
 	if d := z.Authorize(ctx, az.ProbeAction(op, rt)); d.Allowed() {
 		return d
 	}
-	return s.byResourceType(ctx, op, rt)
+	return s.byResourceType(z.keys.get(ctx.Subject), ctx.Host, op, rt)
 }

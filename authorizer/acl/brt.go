@@ -17,9 +17,34 @@ import (
 // are dropped at build time; the remaining cross-principal and per-host
 // cancellations are checked at query time.
 
+// brtKey identifies the ACLs of one principal for one operation; the map
+// of a type is keyed by brtHash (no string hashing at query time, the
+// principal's hash is already known) and collisions are resolved by
+// comparing p and op.
 type brtKey struct {
 	p  principal.Principal
 	op az.Operation
+}
+
+// brtHosts is the bucket list of one key: host -> bucket.
+type brtHosts struct {
+	key   brtKey
+	hosts map[string]*brtBucket
+}
+
+func brtHash(ph uint64, op az.Operation) uint64 { return ph ^ (uint64(op)+1)*0x94d049bb133111eb }
+
+// brtIndex maps brtHash to the keys with that hash.
+type brtIndex map[uint64][]*brtHosts
+
+// get returns the host buckets of (p, op), whose principal hash is ph.
+func (x brtIndex) get(p principal.Principal, ph uint64, op az.Operation) map[string]*brtBucket {
+	for _, h := range x[brtHash(ph, op)] {
+		if h.key.op == op && h.key.p == p {
+			return h.hosts
+		}
+	}
+	return nil
 }
 
 // brtBucket is what one (principal, operation, host) contributes.
@@ -34,7 +59,7 @@ type brtBucket struct {
 // present marks a name in a deny-prefix radix tree.
 var present = &group{}
 
-func buildBRT(acls map[az.ACL]*az.ACL) map[brtKey]map[string]*brtBucket {
+func buildBRT(acls map[az.ACL]*az.ACL) brtIndex {
 	idx := make(map[brtKey]map[string]*brtBucket)
 	for _, a := range acls {
 		p := splitPrincipal(a.Principal)
@@ -75,7 +100,12 @@ func buildBRT(acls map[az.ACL]*az.ACL) map[brtKey]map[string]*brtBucket {
 			b.allows = kept
 		}
 	}
-	return idx
+	out := make(brtIndex, len(idx))
+	for k, hosts := range idx {
+		h := brtHash(phash(k.p), k.op)
+		out[h] = append(out[h], &brtHosts{key: k, hosts: hosts})
+	}
+	return out
 }
 
 func (b *brtBucket) add(a *az.ACL) {
@@ -119,27 +149,24 @@ func (b *brtBucket) cancels(a *az.ACL) bool {
 }
 
 // byResourceType answers the index part of §1.8 for op on type rt.
-func (s *snapshot) byResourceType(ctx *az.RequestContext, op az.Operation, rt az.ResourceType) az.Decision {
+func (s *snapshot) byResourceType(k *subjectKeys, host string, op az.Operation, rt az.ResourceType) az.Decision {
 	denied := az.Decision{Result: az.Deny, Rule: az.RuleDefaultDeny}
 	ti := s.types[typeSlot(rt)]
 	if ti == nil {
 		return denied
 	}
-	var m matcher
-	var hbuf [maxStackKeys]uint64
-	m.init(ctx.Subject, ctx.Host, op, hbuf[:0])
-	var bbuf [2 * maxStackKeys]*brtBucket
+	var bbuf [128]*brtBucket
 	buckets := bbuf[:0]
-	for j := range m.hashes {
-		hosts := ti.brt[brtKey{m.principalAt(j), op}]
+	for j, ph := range k.hashes {
+		hosts := ti.brt.get(k.principalAt(j), ph, op)
 		if hosts == nil {
 			continue
 		}
 		if b := hosts["*"]; b != nil {
 			buckets = append(buckets, b)
 		}
-		if m.host != "*" {
-			if b := hosts[m.host]; b != nil {
+		if host != "*" {
+			if b := hosts[host]; b != nil {
 				buckets = append(buckets, b)
 			}
 		}

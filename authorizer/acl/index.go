@@ -32,14 +32,15 @@ type typeIndex struct {
 	prefix *rnode
 	// brt indexes allows and denies per (principal, operation) for
 	// authorizeByResourceType.
-	brt map[brtKey]map[string]*brtBucket
+	brt brtIndex
 }
 
 // group is every ACL of one (resource type, name, pattern type), sorted
 // by principal hash so that a subject's principals are found without
 // scanning large groups.
 type group struct {
-	entries []entry
+	entries []entry // sorted by (hash, host)
+	mask    uint64  // bloom filter of the entries' principal hashes
 }
 
 // entry is one ACL prepared for matching.
@@ -139,7 +140,16 @@ func buildType(acls map[az.ACL]*az.ACL) *typeIndex {
 		g.entries = append(g.entries, newEntry(a))
 	}
 	for k, g := range groups {
-		sort.Slice(g.entries, func(i, j int) bool { return g.entries[i].hash < g.entries[j].hash })
+		sort.Slice(g.entries, func(i, j int) bool {
+			a, b := &g.entries[i], &g.entries[j]
+			if a.hash != b.hash {
+				return a.hash < b.hash
+			}
+			return a.host < b.host
+		})
+		for i := range g.entries {
+			g.mask |= bloomBit(g.entries[i].hash)
+		}
 		switch {
 		case k.pattern == az.PatternLiteral && k.name == "*":
 			ti.wildcard = g

@@ -12,106 +12,116 @@ var wildcardUser = principal.Principal{Type: principal.UserType, Name: "*"}
 var wildcardHash = phash(wildcardUser)
 
 // smallGroup is the size up to which a group is scanned linearly (with the
-// subject's bloom filter) instead of binary-searched per principal.
-const smallGroup = 8
+// subject's bloom filter) instead of binary-searched per principal;
+// smallRun the same for the ACLs of one principal within a group.
+const (
+	smallGroup = 16
+	smallRun   = 8
+)
 
-// maxStackKeys is the number of subject principals hashed without
-// allocating (the user, up to 62 groups and User:*).
-const maxStackKeys = 64
-
-// matcher accumulates one decision: the subject's principals with their
-// hashes, and the deny and allow ACLs Kafka would report.
+// matcher accumulates one decision: the deny and allow ACLs Kafka would
+// report. It lives on the stack of one call.
 type matcher struct {
-	user   principal.Principal
-	groups []principal.Principal
-	hashes []uint64 // user, groups..., User:*
-	mask   uint64   // bloom filter of hashes
-	host   string
-	opBit  uint32
+	k     *subjectKeys
+	host  string
+	opBit uint32
 
 	deny, allow         *entry
 	denyWild, allowWild bool // the chosen entry came from the wildcard section
 	has                 bool // some ACL pattern applies to the resource
 }
 
-// init prepares m for subject s; buf backs the hashes when large enough.
-func (m *matcher) init(s *principal.Subject, host string, op az.Operation, buf []uint64) {
-	if s != nil {
-		m.user, m.groups = s.User, s.Groups
-	} else {
-		m.user = principal.Anonymous
-	}
-	n := len(m.groups) + 2
-	if cap(buf) < n {
-		buf = make([]uint64, 0, n)
-	}
-	h := phash(m.user)
-	m.hashes = append(buf[:0], h)
-	m.mask = bloomBit(h)
-	for _, g := range m.groups {
-		h = phash(g)
-		m.hashes = append(m.hashes, h)
-		m.mask |= bloomBit(h)
-	}
-	m.hashes = append(m.hashes, wildcardHash)
-	m.mask |= bloomBit(wildcardHash)
+func (m *matcher) init(k *subjectKeys, host string, op az.Operation) {
+	m.k = k
 	m.host = host
 	if op >= 0 && op < 32 {
 		m.opBit = 1 << uint(op)
 	}
 }
 
-// principalAt returns the subject principal of hashes[j].
-func (m *matcher) principalAt(j int) principal.Principal {
-	switch {
-	case j == 0:
-		return m.user
-	case j <= len(m.groups):
-		return m.groups[j-1]
-	}
-	return wildcardUser
-}
-
-// isSubject reports whether e's principal is one of the subject's.
-func (m *matcher) isSubject(e *entry) bool {
-	for j, h := range m.hashes {
-		if h == e.hash && e.p == m.principalAt(j) {
-			return true
-		}
-	}
-	return false
-}
-
 // scan considers every ACL of g that names one of the subject's
-// principals.
+// principals. Small groups are scanned with the bloom filter; in large
+// ones each principal's run of entries is found by binary search, and in
+// a long run the host "*" and the client host by a second search.
 func (m *matcher) scan(g *group, wild bool) {
 	m.has = true
+	k := m.k
+	if g.mask&k.mask == 0 {
+		return
+	}
 	es := g.entries
 	if len(es) <= smallGroup {
 		for i := range es {
 			e := &es[i]
-			if m.mask&bloomBit(e.hash) != 0 && m.isSubject(e) {
+			if k.has(e.p, e.hash) {
 				m.consider(e, wild)
 			}
 		}
 		return
 	}
-	for j, h := range m.hashes {
-		lo, hi := 0, len(es)
-		for lo < hi {
-			mid := int(uint(lo+hi) >> 1)
-			if es[mid].hash < h {
-				lo = mid + 1
-			} else {
-				hi = mid
+	for j, h := range k.hashes {
+		if g.mask&bloomBit(h) == 0 {
+			continue
+		}
+		lo := searchHash(es, h)
+		hi := lo
+		for hi < len(es) && hi-lo <= smallRun && es[hi].hash == h {
+			hi++
+		}
+		if hi-lo > smallRun {
+			hi = lo + searchHash(es[lo:], h+1)
+			if h == ^uint64(0) {
+				hi = len(es)
 			}
 		}
-		for ; lo < len(es) && es[lo].hash == h; lo++ {
-			if es[lo].p == m.principalAt(j) {
-				m.consider(&es[lo], wild)
+		run := es[lo:hi]
+		p := k.principalAt(j)
+		if len(run) <= smallRun {
+			for i := range run {
+				if run[i].p == p {
+					m.consider(&run[i], wild)
+				}
 			}
+			continue
+		}
+		m.scanHost(run, p, "*", wild)
+		if m.host != "*" {
+			m.scanHost(run, p, m.host, wild)
 		}
 	}
+}
+
+// scanHost considers the entries of run (one principal hash, sorted by
+// host) whose host is host.
+func (m *matcher) scanHost(run []entry, p principal.Principal, host string, wild bool) {
+	lo, hi := 0, len(run)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if run[mid].host < host {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for ; lo < len(run) && run[lo].host == host; lo++ {
+		if run[lo].p == p {
+			m.consider(&run[lo], wild)
+		}
+	}
+}
+
+// searchHash returns the first index of es whose hash is >= h.
+func searchHash(es []entry, h uint64) int {
+	lo, hi := 0, len(es)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if es[mid].hash < h {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // consider applies the host and operation rules to an ACL of one of the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+	bberrors "go.etcd.io/bbolt/errors"
 
 	"github.com/minikafka/minikafka/authorizer"
 )
@@ -212,7 +213,7 @@ func OpenReadOnly(dir string) (*DB, error) {
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bbolt.ErrTimeout) {
+		if errors.Is(err, bberrors.ErrTimeout) {
 			return nil, fmt.Errorf("opening %s: the database is locked (is a broker running on this data directory?): %w", path, err)
 		}
 		return nil, fmt.Errorf("opening %s: %w", path, err)
