@@ -31,8 +31,10 @@ import (
 func TestPrincipalProperties(t *testing.T) {
 	dir := t.TempDir()
 	groupsFile := filepath.Join(dir, "groups.txt")
-	src := `listeners=SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0
-listener.security.protocol.map=SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:SSL
+	// Listener types do not matter to these keys (and SSL ones would need
+	// key stores here).
+	src := `listeners=EXTERNAL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0
+listener.security.protocol.map=EXTERNAL:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT
 sasl.enabled.mechanisms=PLAIN
 principal.builder.class=org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder
 ssl.principal.mapping.rules=RULE:^CN=([^,]+),OU=ServiceUsers.*$/$1/,DEFAULT
