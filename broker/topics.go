@@ -131,13 +131,13 @@ var validTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 func validateTopicName(name string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("Topic name is illegal, it can't be empty")
+		return kafkaErrorf("Topic name is illegal, it can't be empty")
 	case name == "." || name == "..":
-		return fmt.Errorf("Topic name cannot be \".\" or \"..\"")
+		return kafkaErrorf("Topic name cannot be \".\" or \"..\"")
 	case len(name) > 249:
-		return fmt.Errorf("Topic name is illegal, it can't be longer than 249 characters, topic name: %s", name)
+		return kafkaErrorf("Topic name is illegal, it can't be longer than 249 characters, topic name: %s", name)
 	case !validTopic.MatchString(name):
-		return fmt.Errorf("Topic name %s is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
+		return kafkaErrorf("Topic name %s is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
 	}
 	return nil
 }
