@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/minikafka/minikafka/storage"
 )
@@ -236,9 +235,12 @@ func (ts *topicState) retain() {
 	for _, t := range ts.all() {
 		ms, _ := strconv.ParseInt(mustCfg(ts.b, t, "retention.ms"), 10, 64)
 		bytes, _ := strconv.ParseInt(mustCfg(ts.b, t, "retention.bytes"), 10, 64)
+		// Batches whose max timestamp is below minTS expire (retention.ms
+		// -1: never; computed in milliseconds so that a huge retention.ms
+		// cannot overflow into the future).
 		var minTS int64
-		if ms > 0 {
-			minTS = now.Add(-time.Duration(ms) * time.Millisecond).UnixMilli()
+		if nowMs := now.UnixMilli(); ms >= 0 && ms < nowMs {
+			minTS = nowMs - ms
 		}
 		if minTS <= 0 && bytes < 0 {
 			continue
