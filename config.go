@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/minikafka/minikafka/broker"
+	"github.com/minikafka/minikafka/principal"
 	"github.com/minikafka/minikafka/protocol"
 )
 
@@ -44,6 +45,16 @@ type Config struct {
 
 	// SASL configures authentication.
 	SASL SASLConfig
+	// Principals builds each connection's principal and groups
+	// (principal_wiring.go).
+	Principals PrincipalConfig
+
+	// Authorizer configures authorization (authorizer_wiring.go).
+	Authorizer AuthorizerConfig
+	// PrincipalBuilder builds the subject (user principal and groups) of
+	// every connection (Kafka's principal.builder.class); nil: Kafka's
+	// default (the SASL or TLS identity, User:ANONYMOUS on PLAINTEXT).
+	PrincipalBuilder principal.Builder
 
 	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz and
 	// the development token issuer), e.g. 127.0.0.1:9644. Empty: none.

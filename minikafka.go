@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -188,5 +187,3 @@ func (mb *Broker) AdminAddr() string {
 	}
 	return mb.admin.addr
 }
-
-func (c *Config) now() time.Time { return c.Now() }

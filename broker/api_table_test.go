@@ -28,23 +28,41 @@ import (
 // the wire (each must be a top-level test of this package that starts its
 // broker with startBroker).
 var apiWireTests = map[int16][]func(*testing.T){
-	0:  {TestProduceConsume, TestDeleteRecords, TestAlterConfigsLegacy},      // Produce
-	1:  {TestProduceConsume, TestRetention},                                  // Fetch
-	2:  {TestListOffsetsByTimestamp, TestDeleteRecords},                      // ListOffsets
-	3:  {TestProduceConsume, TestCreatePartitions},                           // Metadata
-	17: {TestSASLGate},                                                       // SaslHandshake
-	18: {TestApiVersionsUnsupportedVersion, TestProtocolRobustness},          // ApiVersions
-	19: {TestCreateDeleteTopics},                                             // CreateTopics
-	20: {TestCreateDeleteTopics},                                             // DeleteTopics
-	21: {TestDeleteRecords},                                                  // DeleteRecords
-	22: {TestProduceConsume},                                                 // InitProducerId
-	23: {TestOffsetForLeaderEpoch, TestOffsetForLeaderEpochClusterAction},    // OffsetForLeaderEpoch
-	32: {TestDescribeConfigs},                                                // DescribeConfigs
-	33: {TestAlterConfigsLegacy},                                             // AlterConfigs
-	36: {TestSASLGate},                                                       // SaslAuthenticate
-	37: {TestCreatePartitions},                                               // CreatePartitions
-	44: {TestIncrementalAlterConfigs, TestRetention, TestLogAppendTimeTopic}, // IncrementalAlterConfigs
-	60: {TestDescribeCluster},                                                // DescribeCluster
+	0:  {TestProduceConsume, TestDeleteRecords, TestAlterConfigsLegacy},                      // Produce
+	1:  {TestProduceConsume, TestRetention},                                                  // Fetch
+	2:  {TestListOffsetsByTimestamp, TestDeleteRecords},                                      // ListOffsets
+	3:  {TestProduceConsume, TestCreatePartitions},                                           // Metadata
+	17: {TestSASLGate},                                                                       // SaslHandshake
+	18: {TestApiVersionsUnsupportedVersion, TestProtocolRobustness},                          // ApiVersions
+	19: {TestCreateDeleteTopics},                                                             // CreateTopics
+	20: {TestCreateDeleteTopics},                                                             // DeleteTopics
+	21: {TestDeleteRecords},                                                                  // DeleteRecords
+	22: {TestProduceConsume},                                                                 // InitProducerId
+	23: {TestOffsetForLeaderEpoch, TestOffsetForLeaderEpochClusterAction},                    // OffsetForLeaderEpoch
+	32: {TestDescribeConfigs},                                                                // DescribeConfigs
+	33: {TestAlterConfigsLegacy},                                                             // AlterConfigs
+	36: {TestSASLGate},                                                                       // SaslAuthenticate
+	37: {TestCreatePartitions},                                                               // CreatePartitions
+	44: {TestIncrementalAlterConfigs, TestRetention, TestLogAppendTimeTopic},                 // IncrementalAlterConfigs
+	60: {TestDescribeCluster},                                                                // DescribeCluster
+	8:  {TestGroupCommittedOffsetsResumeInNewMember},                                         // OffsetCommit
+	9:  {TestGroupCommittedOffsetsResumeInNewMember},                                         // OffsetFetch
+	10: {TestGroupMembersSharePartitionsAndRebalance, TestTxnCommitAbortSeenByReadCommitted}, // FindCoordinator
+	11: {TestGroupMembersSharePartitionsAndRebalance, TestJoinGroupErrors},                   // JoinGroup
+	12: {TestGroupMembersSharePartitionsAndRebalance, TestHeartbeatSyncLeaveErrors},          // Heartbeat
+	13: {TestHeartbeatSyncLeaveErrors},                                                       // LeaveGroup
+	14: {TestGroupMembersSharePartitionsAndRebalance, TestHeartbeatSyncLeaveErrors},          // SyncGroup
+	15: {TestGroupAdminAPIs},                                                                 // DescribeGroups
+	16: {TestGroupAdminAPIs},                                                                 // ListGroups
+	24: {TestTxnCommitAbortSeenByReadCommitted},                                              // AddPartitionsToTxn
+	25: {TestGroupTransactSessionETL},                                                        // AddOffsetsToTxn
+	26: {TestTxnCommitAbortSeenByReadCommitted},                                              // EndTxn
+	28: {TestGroupTransactSessionETL},                                                        // TxnOffsetCommit
+	29: {TestACLAPIsRoundTrip},                                                               // DescribeAcls
+	30: {TestACLAPIsRoundTrip},                                                               // CreateAcls
+	31: {TestACLAPIsRoundTrip},                                                               // DeleteAcls
+	42: {TestGroupAdminAPIs},                                                                 // DeleteGroups
+	47: {TestGroupAdminAPIs},                                                                 // OffsetDelete
 }
 
 func testName(f func(*testing.T)) string {
@@ -97,6 +115,9 @@ func minimalRequest(key, version int16) kmsg.Request {
 		r.Acks = 1
 	case *kmsg.FetchRequest:
 		r.MaxWaitMillis = 0
+	case *kmsg.DescribeACLsRequest: // UNKNOWN enums are a parse failure that closes, as Kafka
+		r.ResourceType, r.ResourcePatternType = kmsg.ACLResourceTypeAny, kmsg.ACLResourcePatternTypeLiteral
+		r.Operation, r.PermissionType = kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAny
 	}
 	return req
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +37,8 @@ const (
 
 type outMsg struct {
 	buf   []byte
-	close bool // close after writing buf
+	vec   *protocol.VectorFrame // instead of buf: written with writev, then pooled
+	close bool                  // close after writing buf
 }
 
 type conn struct {
@@ -65,7 +65,6 @@ type conn struct {
 	authMech      string
 	sessionExpiry time.Time // zero: never
 	lastReauth    time.Time
-	peerCerts     []*x509.Certificate
 	clientID      string
 }
 
@@ -149,7 +148,14 @@ func (c *conn) writeLoop(done chan struct{}) {
 	defer close(done)
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	for m := range c.out {
-		if _, err := bw.Write(m.buf); err != nil {
+		var err error
+		if m.vec != nil {
+			err = c.writeVector(bw, m.vec)
+			putVectorFrame(m.vec)
+		} else {
+			_, err = bw.Write(m.buf)
+		}
+		if err != nil {
 			c.close()
 			continue // drain
 		}
@@ -167,17 +173,48 @@ func (c *conn) writeLoop(done chan struct{}) {
 	_ = bw.Flush()
 }
 
+// writeVector writes a frame holding references to stored bytes: with one
+// writev on TCP (after what bw holds), through bw otherwise (TLS), so the
+// referenced bytes are never copied into a response buffer.
+func (c *conn) writeVector(bw *bufio.Writer, f *protocol.VectorFrame) error {
+	bufs := f.Buffers()
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		_, err := bufs.WriteTo(tc)
+		return err
+	}
+	for _, b := range bufs {
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// vectorFrames pools response frames; Reset drops their references to
+// stored batches before they are pooled.
+var vectorFrames = sync.Pool{New: func() any { return new(protocol.VectorFrame) }}
+
+func putVectorFrame(f *protocol.VectorFrame) {
+	f.Reset()
+	if f.BufCap() <= 1<<20 {
+		vectorFrames.Put(f)
+	}
+}
+
+// vectored is a response that encodes itself into a VectorFrame, by
+// reference to stored bytes (Fetch).
+type vectored interface {
+	encode(f *protocol.VectorFrame, h protocol.Header)
+}
+
 func (c *conn) send(buf []byte, closeAfter bool) {
 	select {
 	case c.out <- outMsg{buf: buf, close: closeAfter}:
 	case <-c.done:
 	}
-}
-
-// respond encodes and queues resp for the request with header h.
-func (c *conn) respond(h protocol.Header, resp kmsg.Response) {
-	resp.SetVersion(h.Version)
-	c.send(protocol.AppendResponse(nil, h, resp), false)
 }
 
 // handleFrame processes one frame; false closes the connection.
@@ -220,7 +257,16 @@ func (c *conn) handleFrame(frame []byte) bool {
 		c.b.log.Info("closing connection", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "err", err)
 		return false
 	}
-	if resp != nil {
+	if v, ok := resp.(vectored); ok {
+		resp.SetVersion(req.Version)
+		f := vectorFrames.Get().(*protocol.VectorFrame)
+		v.encode(f, req.Header)
+		c.b.m.bytesOut(f.Len())
+		select {
+		case c.out <- outMsg{vec: f}:
+		case <-c.done:
+		}
+	} else if resp != nil {
 		resp.SetVersion(req.Version)
 		buf := protocol.AppendResponse(nil, req.Header, resp)
 		c.b.m.bytesOut(len(buf))

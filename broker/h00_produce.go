@@ -116,10 +116,11 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var ps *producerState
+	fresh := false
 	if h.ProducerID >= 0 {
 		var code int16
 		var dupOffset int64
-		ps, code, dupOffset = p.checkSequence(&h)
+		ps, fresh, code, dupOffset = p.checkSequence(&h)
 		if code != 0 {
 			return -1, code, fmt.Errorf("producer %d epoch %d sequence %d rejected", h.ProducerID, h.ProducerEpoch, h.BaseSequence)
 		}
@@ -128,8 +129,10 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 		}
 		if h.transactional() {
 			if code := b.txns.checkProduce(txnID, &h, p); code != 0 {
-				return -1, code, fmt.Errorf("transactional produce rejected for %q", *txnID)
+				return -1, code, fmt.Errorf("transactional produce rejected for %q: the partition is not in an ongoing transaction of producer %d epoch %d", *txnID, h.ProducerID, h.ProducerEpoch)
 			}
+		} else if _, open := p.openTxns[h.ProducerID]; open {
+			return -1, kerr.InvalidTxnState.Code, fmt.Errorf("non-transactional batch from producer %d, which has an open transaction", h.ProducerID)
 		}
 	}
 	if ts, _ := b.topicConfig(p.topic, "message.timestamp.type"); ts == "LogAppendTime" {
@@ -141,6 +144,9 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 		return -1, kerr.KafkaStorageError.Code, fmt.Errorf("append: %w", err)
 	}
 	if ps != nil {
+		if fresh {
+			p.producers[h.ProducerID] = ps
+		}
 		ps.record(h.BaseSequence, h.BaseSequence+h.LastOffsetDelta, base)
 		if h.transactional() {
 			if _, open := p.openTxns[h.ProducerID]; !open {
@@ -164,27 +170,33 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 }
 
 // checkSequence applies the idempotent producer rules. It returns the
-// producer state to update, an error code, or the base offset of a
+// producer state to update (fresh: not yet installed, the caller installs
+// it once the batch is appended), an error code, or the base offset of a
 // duplicate of one of the last five batches (which is acknowledged again
-// without being appended). Called with p.mu held.
-func (p *partition) checkSequence(h *batchHeader) (*producerState, int16, int64) {
+// without being appended). A producer the partition has no state for may
+// start at any sequence (KIP-360), except in a log that never held a
+// record (KAFKA-15591). Called with p.mu held.
+func (p *partition) checkSequence(h *batchHeader) (*producerState, bool, int16, int64) {
 	ps := p.producers[h.ProducerID]
 	switch {
-	case ps == nil || h.ProducerEpoch > ps.epoch:
-		if h.BaseSequence != 0 {
-			return nil, kerr.OutOfOrderSequenceNumber.Code, -1
+	case ps == nil:
+		if h.BaseSequence != 0 && p.log.EndOffset() == 0 {
+			return nil, false, kerr.OutOfOrderSequenceNumber.Code, -1
 		}
-		ps = &producerState{epoch: h.ProducerEpoch}
-		p.producers[h.ProducerID] = ps
-		return ps, 0, -1
+		return &producerState{epoch: h.ProducerEpoch}, true, 0, -1
+	case h.ProducerEpoch > ps.epoch:
+		if h.BaseSequence != 0 {
+			return nil, false, kerr.OutOfOrderSequenceNumber.Code, -1
+		}
+		return &producerState{epoch: h.ProducerEpoch}, true, 0, -1
 	case h.ProducerEpoch < ps.epoch:
-		return nil, kerr.InvalidProducerEpoch.Code, -1
+		return nil, false, kerr.InvalidProducerEpoch.Code, -1
 	}
 	last := h.BaseSequence + h.LastOffsetDelta
 	for i := 0; i < ps.n; i++ {
 		e := &ps.recent[i]
 		if e.firstSeq == h.BaseSequence && e.lastSeq == last {
-			return nil, 0, e.baseOffset
+			return nil, false, 0, e.baseOffset
 		}
 	}
 	if ps.n > 0 {
@@ -193,10 +205,10 @@ func (p *partition) checkSequence(h *batchHeader) (*producerState, int16, int64)
 			expect = 0
 		}
 		if h.BaseSequence != expect {
-			return nil, kerr.OutOfOrderSequenceNumber.Code, -1
+			return nil, false, kerr.OutOfOrderSequenceNumber.Code, -1
 		}
 	}
-	return ps, 0, -1
+	return ps, false, 0, -1
 }
 
 func (ps *producerState) record(first, last int32, base int64) {

@@ -104,6 +104,7 @@ func (ts *topicState) getID(id [16]byte) *topic {
 	return ts.byID[id]
 }
 
+// partition returns a partition by topic name and index, nil if unknown.
 func (ts *topicState) partition(name string, p int32) *partition {
 	t := ts.get(name)
 	if t == nil || p < 0 || int(p) >= len(t.partitions) {

@@ -30,6 +30,9 @@ type Log interface {
 	// Read calls fn for the batches holding offsets from offset up to (not
 	// including) upTo, in order, until fn returns false or maxBytes have been
 	// passed (at least one batch is always passed if any exists).
+	// fn may keep b.Data after Read returns (the broker writes fetch
+	// responses from it): implementations never modify or reuse the bytes
+	// of a batch once it is appended.
 	Read(offset, upTo int64, maxBytes int, fn func(b *Batch) bool) error
 	// StartOffset is the log start offset; EndOffset the next offset to be
 	// assigned (the high watermark of a single-replica log).

@@ -3,8 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
+		"os"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -35,25 +34,10 @@ func serveCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&f.config, "config", "c", "", "Kafka-style server.properties file")
 	cmd.Flags().StringVar(&f.adminAddr, "admin-addr", "", "admin HTTP listener for /metrics and /healthz (overrides admin.listener)")
-	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level (trace, debug, info, warn, error), optionally per logger: info,kafka.authorizer.logger=debug")
 	cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	cmd.Flags().StringArrayVar(&f.overrides, "override", nil, "key=value overriding the properties file (repeatable)")
 	return cmd
-}
-
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format: want text or json, got %q", format)
 }
 
 func serve(stdout, stderr io.Writer, f serveFlags) error {
