@@ -1,6 +1,7 @@
 package minikafka
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -86,6 +87,9 @@ type Listener struct {
 	TLS *tls.Config
 	// PrincipalMappingRules is ssl.principal.mapping.rules (default DEFAULT).
 	PrincipalMappingRules string
+	// PlainUsers, when set, replaces SASLConfig.PlainUsers on this listener
+	// (listener.name.<l>.plain.sasl.jaas.config).
+	PlainUsers map[string]string
 }
 
 // SASLConfig configures SASL authentication.
@@ -101,6 +105,17 @@ type SASLConfig struct {
 	// LegacyTokenExpiry restores Kafka 2.x behaviour: an expired token keeps
 	// its connection unless MaxReauth is set.
 	LegacyTokenExpiry bool
+	// PlainUsers are the SASL/PLAIN users (name → password) of listeners
+	// without their own Listener.PlainUsers: the user_<name> options of
+	// PlainLoginModule in sasl.jaas.config.
+	PlainUsers map[string]string
+	// PlainCheck, when set, verifies PLAIN passwords instead of the user
+	// maps (Kafka's sasl.server.callback.handler.class); an error tells the
+	// client "credentials for user could not be verified".
+	PlainCheck func(ctx context.Context, user, password string) (bool, error)
+	// ScramUsers are seeded into the SCRAM credential store at startup, once
+	// per data directory (see ScramUser).
+	ScramUsers []ScramUser
 }
 
 func (c *Config) setDefaults() error {

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/minikafka/minikafka/broker"
+	"github.com/minikafka/minikafka/storage"
 	"github.com/minikafka/minikafka/storage/bolt"
 	"github.com/minikafka/minikafka/storage/mem"
 )
@@ -37,6 +38,7 @@ type Broker struct {
 	closers  []func() error
 	admin    *adminServer
 	db       *bolt.DB
+	scram    storage.ScramStore // see scramStore
 
 	mu      sync.Mutex
 	started bool

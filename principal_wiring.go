@@ -110,7 +110,7 @@ func wirePrincipals(mb *Broker, bc *broker.Config) error {
 		if l.PrincipalMappingRules == "" {
 			continue
 		}
-		name := listenerName(l)
+		name := listenerName(&l)
 		if b.SSLRules.Listeners[name], err = parseRules("listener "+name+": ssl.principal.mapping.rules", l.PrincipalMappingRules); err != nil {
 			return err
 		}
@@ -134,13 +134,6 @@ func wirePrincipals(mb *Broker, bc *broker.Config) error {
 	}
 	bc.Principals = b
 	return nil
-}
-
-func listenerName(l Listener) string {
-	if l.Name != "" {
-		return l.Name
-	}
-	return l.SecurityProtocol
 }
 
 // parseRules parses a rules value; empty means DEFAULT (nil).
@@ -252,7 +245,7 @@ func principalProperties(p *Properties, c *Config) error {
 	}
 	for i := range c.Listeners {
 		l := &c.Listeners[i]
-		prefix := "listener.name." + strings.ToLower(listenerName(*l)) + "."
+		prefix := "listener.name." + strings.ToLower(listenerName(l)) + "."
 		if err := rules(prefix+"ssl.principal.mapping.rules", func(v string) { l.PrincipalMappingRules = v }); err != nil {
 			return err
 		}
@@ -260,7 +253,7 @@ func principalProperties(p *Properties, c *Config) error {
 			if pc.ListenerSASLNameRules == nil {
 				pc.ListenerSASLNameRules = map[string]string{}
 			}
-			pc.ListenerSASLNameRules[listenerName(*l)] = v
+			pc.ListenerSASLNameRules[listenerName(l)] = v
 		}); err != nil {
 			return err
 		}

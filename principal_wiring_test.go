@@ -28,17 +28,6 @@ import (
 	"github.com/minikafka/minikafka/principal/ldap/ldaptest"
 )
 
-func applyProps(t *testing.T, src string) (minikafka.Config, []string, error) {
-	t.Helper()
-	p, err := minikafka.ParseProperties(strings.NewReader(src), "server.properties")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg minikafka.Config
-	w, err := p.Apply(&cfg)
-	return cfg, w, err
-}
-
 func TestPrincipalProperties(t *testing.T) {
 	dir := t.TempDir()
 	groupsFile := filepath.Join(dir, "groups.txt")

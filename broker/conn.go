@@ -136,7 +136,10 @@ func (c *conn) logReadError(err error) {
 	default:
 		var fe *protocol.FrameSizeError
 		if errors.As(err, &fe) && c.state != stateAuthenticated && c.l.sasl {
-			c.b.log.Info("failed authentication: invalid receive size", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+			// An AuthenticationException in Kafka: closed after the delay.
+			c.b.log.Info(fmt.Sprintf("Failed authentication with %s (Failing SASL authentication due to invalid receive size)", c.host), "listener", c.l.cfg.Name, "err", err)
+			c.b.m.authResult(c.l.cfg.Name, "", "failure", "invalid_receive_size")
+			c.delayFailure()
 			return
 		}
 		c.b.log.Info("closing connection: bad frame", "listener", c.l.cfg.Name, "client", c.host, "err", err)
@@ -231,7 +234,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		return false
 	}
 	if c.state != stateAuthenticated {
-		if !c.gateAllows(key) {
+		if !c.gateAllows(frame, key) {
 			return false
 		}
 	} else if !c.sessionExpiry.IsZero() && key != keySaslHandshake && c.b.now().After(c.sessionExpiry) {

@@ -94,7 +94,6 @@ func startGroupBroker(t *testing.T, mod func(*Config)) (*Broker, string) {
 	})
 }
 
-
 func testContext(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)

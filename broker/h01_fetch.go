@@ -154,6 +154,9 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *fetchResponse, allowed 
 			recs := &resp.recs[len(resp.recs)-1]
 			sp.Partition = rp.Partition
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+			// Kafka sends empty records, never null: kafka-python 2.0.2
+			// fails on null (len(None)).
+			sp.RecordBatches = []byte{}
 			switch {
 			case !allowed[i]:
 				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code

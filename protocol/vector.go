@@ -93,8 +93,9 @@ func (f *VectorFrame) SetBytes(b []byte) {
 func (f *VectorFrame) Len() int { return len(f.buf) + f.refs }
 
 // FetchRecords are the record batches of one partition of a fetch
-// response, in order, by reference. Nil encodes as null records (what
-// kmsg writes for a nil RecordBatches); empty non-nil as zero bytes.
+// response, in order, by reference. Nil and empty both encode as zero
+// bytes: Kafka never sends null records, and clients such as kafka-python
+// 2.0.2 and librdkafka fail on them.
 type FetchRecords [][]byte
 
 // AppendFetch encodes a Fetch response of resp.Version (with header h)
@@ -195,14 +196,6 @@ func fetchPartitionPlain(p *kmsg.FetchResponseTopicPartition) bool {
 }
 
 func (f *VectorFrame) appendRecords(r FetchRecords, flex bool) {
-	if r == nil {
-		if flex {
-			f.buf = append(f.buf, 0)
-		} else {
-			f.buf = kbin.AppendInt32(f.buf, -1)
-		}
-		return
-	}
 	n := 0
 	for _, b := range r {
 		n += len(b)

@@ -20,7 +20,9 @@ type levelHandler struct {
 
 func (h *levelHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
 
-func (h *levelHandler) Handle(ctx context.Context, r slog.Record) error { return h.inner.Handle(ctx, r) }
+func (h *levelHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.inner.Handle(ctx, r)
+}
 
 func (h *levelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	n := *h

@@ -1,6 +1,5 @@
 // Package scram is the server side of SASL/SCRAM-SHA-256 and
-// SCRAM-SHA-512 (RFC 5802, RFC 7677) as Kafka's ScramSaslServer behaves,
-// built on github.com/xdg-go/scram for the cryptographic exchange:
+// SCRAM-SHA-512 (RFC 5802, RFC 7677) as Kafka's ScramSaslServer behaves:
 //
 //   - client-first is checked against Kafka's grammar (gs2 flag "n" only,
 //     saslname escapes =2C and =3D, extension keys [A-Za-z]+);
@@ -10,7 +9,16 @@
 //   - an authorization id different from the user name is an
 //     *sasl.AuthError, sent to the client verbatim;
 //   - the server nonce is a base-36 string of 130 random bits, as Kafka's;
-//   - the server never sends "e=": every failure is a Kafka error.
+//   - the server never sends "e=": every failure is a Kafka error;
+//   - the client-final nonce must end with the server nonce (Kafka 3.8.1+,
+//     CVE-2024-56128) rather than equal it, because librdkafka before 2.7
+//     (Debian's kcat) sends the client nonce twice; the AuthMessage is
+//     rebuilt from the parsed messages as Kafka does.
+//
+// The exchange is implemented here on the standard library's HMAC and
+// PBKDF2 rather than on github.com/xdg-go/scram's server, whose strict RFC
+// checks (exact nonce, raw AuthMessage) reject clients Kafka accepts; the
+// tests use xdg-go/scram as an independent client.
 //
 // Credentials come from a LookupFunc; this package imports nothing of
 // minikafka but package sasl.
@@ -23,14 +31,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash"
 	"math/big"
 	"regexp"
 	"strings"
-
-	xscram "github.com/xdg-go/scram"
 
 	"github.com/minikafka/minikafka/sasl"
 )
@@ -61,7 +68,7 @@ type LookupFunc func(ctx context.Context, user, mechanism string) (cred Credenti
 // Mechanism is a server-side SCRAM mechanism for one hash.
 type Mechanism struct {
 	name   string
-	hash   xscram.HashGeneratorFcn
+	hash   func() hash.Hash
 	lookup LookupFunc
 	nonce  func() string
 }
@@ -69,7 +76,7 @@ type Mechanism struct {
 // New returns the server mechanism named SCRAM-SHA-256 or SCRAM-SHA-512,
 // reading credentials through lookup.
 func New(mechanism string, lookup LookupFunc) (*Mechanism, error) {
-	h, err := hashFor(mechanism)
+	h, _, err := newHash(mechanism)
 	if err != nil {
 		return nil, err
 	}
@@ -86,12 +93,13 @@ func (m *Mechanism) Name() string { return m.name }
 func (m *Mechanism) NewSession(sasl.ConnInfo) sasl.Session { return &session{m: m} }
 
 type session struct {
-	m        *Mechanism
-	state    int // 0: expect client-first, 1: expect client-final, 2: done
-	conv     *xscram.ServerConversation
-	user     string
-	snonce   string // the full nonce of server-first
-	extended map[string]string
+	m           *Mechanism
+	state       int // 0: expect client-first, 1: expect client-final, 2: over
+	user        string
+	cred        Credential
+	first       clientFirstMsg
+	serverFirst string
+	nonce       string // the full nonce of server-first
 }
 
 // Step runs one round of the exchange.
@@ -108,6 +116,7 @@ func (s *session) Step(ctx context.Context, token []byte) ([]byte, bool, error) 
 	case 1:
 		s.state = 2
 		out, err := s.clientFinal(string(token))
+		s.cred = Credential{} // clearCredentials
 		if err != nil {
 			return nil, false, err
 		}
@@ -121,7 +130,6 @@ func (s *session) clientFirst(ctx context.Context, msg string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.extended = c1.extensions
 	user := Username(c1.saslName)
 	if strings.EqualFold(c1.extensions["tokenauth"], "true") {
 		// Delegation tokens are not supported: no token id is valid.
@@ -142,38 +150,51 @@ func (s *session) clientFirst(ctx context.Context, msg string) ([]byte, error) {
 	if cred.Iterations < MinIterations {
 		return nil, &Error{Msg: fmt.Sprintf("Iterations %d is less than the minimum %d for %s", cred.Iterations, MinIterations, enumName(s.m.name))}
 	}
-	stored := xscram.StoredCredentials{
-		KeyFactors: xscram.KeyFactors{Salt: string(cred.Salt), Iters: cred.Iterations},
-		StoredKey:  cred.StoredKey,
-		ServerKey:  cred.ServerKey,
-	}
-	srv, err := s.m.hash.NewServer(func(string) (xscram.StoredCredentials, error) { return stored, nil })
-	if err != nil {
-		return nil, fmt.Errorf("scram server: %w", err)
-	}
-	s.conv = srv.WithNonceGenerator(s.m.nonce).NewConversation()
-	out, err := s.conv.Step(msg)
-	if err != nil {
-		return nil, &Error{Msg: "Invalid SCRAM client first message format: " + msg, Err: err}
-	}
-	s.user = user
-	s.snonce = serverFirstNonce(out)
-	return []byte(out), nil
+	s.user, s.cred, s.first = user, cred, c1
+	s.nonce = c1.nonce + s.m.nonce()
+	s.serverFirst = fmt.Sprintf("r=%s,s=%s,i=%d", s.nonce, base64.StdEncoding.EncodeToString(cred.Salt), cred.Iterations)
+	return []byte(s.serverFirst), nil
 }
 
+// clientFinal checks the nonce and the proof as Kafka does: the nonce must
+// end with the server-first nonce (Kafka ≥ 3.8.1 accepts librdkafka ≤ 2.6,
+// which sends the client nonce twice), and the AuthMessage is rebuilt from
+// the parsed messages (client-first-bare without the reserved m= field,
+// client-final without its extensions).
 func (s *session) clientFinal(msg string) ([]byte, error) {
-	nonce, err := parseClientFinal(msg)
+	c2, err := parseClientFinal(msg)
 	if err != nil {
 		return nil, err
 	}
-	if nonce != s.snonce {
+	if !strings.HasSuffix(c2.nonce, s.nonce) {
 		return nil, &Error{Msg: "Invalid client nonce in the final client message."}
 	}
-	out, err := s.conv.Step(msg)
-	if err != nil || !s.conv.Valid() {
-		return nil, &Error{Msg: "Invalid client credentials", Err: err}
+	h := s.m.hash
+	bare := "n=" + s.first.saslName + ",r=" + s.first.nonce
+	if s.first.rawExtensions != "" {
+		bare += s.first.rawExtensions
 	}
-	return []byte(out), nil
+	authMsg := bare + "," + s.serverFirst + ",c=" + base64.StdEncoding.EncodeToString(c2.channel) + ",r=" + c2.nonce
+	clientSig := hmacOf(h, s.cred.StoredKey, authMsg)
+	if len(c2.proof) != len(clientSig) {
+		return nil, &Error{Msg: "Invalid client credentials", Detail: fmt.Sprintf("proof of %d bytes, want %d", len(c2.proof), len(clientSig))}
+	}
+	clientKey := make([]byte, len(clientSig))
+	for i := range clientSig {
+		clientKey[i] = clientSig[i] ^ c2.proof[i]
+	}
+	d := h()
+	d.Write(clientKey)
+	if !hmac.Equal(d.Sum(nil), s.cred.StoredKey) {
+		return nil, &Error{Msg: "Invalid client credentials"}
+	}
+	return []byte("v=" + base64.StdEncoding.EncodeToString(hmacOf(h, s.cred.ServerKey, authMsg))), nil
+}
+
+func hmacOf(h func() hash.Hash, key []byte, msg string) []byte {
+	m := hmac.New(h, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
 }
 
 // Identity is the authenticated user.
@@ -227,14 +248,15 @@ const (
 
 var (
 	clientFirstRE = regexp.MustCompile(`^n,(?:a=(` + reSaslName + `))?,(?:m=` + reValue + `,)?n=(` + reSaslName + `),r=(` + rePrint + `)(` + reExts + `)$`)
-	clientFinalRE = regexp.MustCompile(`^c=` + reBase64 + `,r=(` + rePrint + `)` + reExts + `,p=` + reBase64 + `$`)
+	clientFinalRE = regexp.MustCompile(`^c=(` + reBase64 + `),r=(` + rePrint + `)` + reExts + `,p=(` + reBase64 + `)$`)
 )
 
 type clientFirstMsg struct {
-	authzid    string
-	saslName   string
-	nonce      string
-	extensions map[string]string
+	authzid       string
+	saslName      string
+	nonce         string
+	rawExtensions string // ",k=v,..." as sent
+	extensions    map[string]string
 }
 
 func parseClientFirst(msg string) (clientFirstMsg, error) {
@@ -242,7 +264,7 @@ func parseClientFirst(msg string) (clientFirstMsg, error) {
 	if m == nil {
 		return clientFirstMsg{}, &Error{Msg: "Invalid SCRAM client first message format: " + msg}
 	}
-	c := clientFirstMsg{authzid: m[1], saslName: m[2], nonce: m[3], extensions: map[string]string{}}
+	c := clientFirstMsg{authzid: m[1], saslName: m[2], nonce: m[3], rawExtensions: m[4], extensions: map[string]string{}}
 	if ext := strings.TrimPrefix(m[4], ","); ext != "" {
 		for _, kv := range strings.Split(ext, ",") {
 			k, v, _ := strings.Cut(kv, "=")
@@ -252,31 +274,27 @@ func parseClientFirst(msg string) (clientFirstMsg, error) {
 	return c, nil
 }
 
-func parseClientFinal(msg string) (nonce string, err error) {
-	m := clientFinalRE.FindStringSubmatch(msg)
-	if m == nil {
-		return "", &Error{Msg: "Invalid SCRAM client final message format: " + msg}
-	}
-	return m[1], nil
+type clientFinalMsg struct {
+	channel []byte
+	nonce   string
+	proof   []byte
 }
 
-func serverFirstNonce(s1 string) string {
-	r, _, _ := strings.Cut(s1, ",")
-	return strings.TrimPrefix(r, "r=")
+func parseClientFinal(msg string) (clientFinalMsg, error) {
+	m := clientFinalRE.FindStringSubmatch(msg)
+	if m == nil {
+		return clientFinalMsg{}, &Error{Msg: "Invalid SCRAM client final message format: " + msg}
+	}
+	channel, err1 := base64.StdEncoding.DecodeString(m[1])
+	proof, err2 := base64.StdEncoding.DecodeString(m[3])
+	if err1 != nil || err2 != nil {
+		return clientFinalMsg{}, &Error{Msg: "Invalid SCRAM client final message format: " + msg}
+	}
+	return clientFinalMsg{channel: channel, nonce: m[2], proof: proof}, nil
 }
 
 // enumName is Kafka's enum spelling used in some messages (SCRAM_SHA_256).
 func enumName(mech string) string { return strings.ReplaceAll(mech, "-", "_") }
-
-func hashFor(mechanism string) (xscram.HashGeneratorFcn, error) {
-	switch mechanism {
-	case sasl.ScramSHA256:
-		return xscram.SHA256, nil
-	case sasl.ScramSHA512:
-		return xscram.SHA512, nil
-	}
-	return nil, fmt.Errorf("scram: unknown mechanism %q (want SCRAM-SHA-256 or SCRAM-SHA-512)", mechanism)
-}
 
 func newHash(mechanism string) (func() hash.Hash, int, error) {
 	switch mechanism {

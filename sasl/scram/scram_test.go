@@ -145,7 +145,9 @@ type rawClient struct {
 	bare       string
 }
 
-func (c *rawClient) final(t *testing.T, serverFirst, cbind, nonceOverride, ext string) string {
+// final builds client-final. The AuthMessage it signs leaves out ext
+// unless signExt, as Kafka's does.
+func (c *rawClient) final(t *testing.T, serverFirst, cbind, nonceOverride, ext string, signExt bool) string {
 	t.Helper()
 	f := map[string]string{}
 	for _, kv := range strings.Split(serverFirst, ",") {
@@ -165,8 +167,13 @@ func (c *rawClient) final(t *testing.T, serverFirst, cbind, nonceOverride, ext s
 	}
 	cred, _ := CredentialFromSaltedPassword(c.mech, salt, sp, iters)
 	h, _, _ := newHash(c.mech)
-	withoutProof := "c=" + base64.StdEncoding.EncodeToString([]byte(cbind)) + ",r=" + nonce + ext
-	authMsg := c.bare + "," + serverFirst + "," + withoutProof
+	withoutProof := "c=" + base64.StdEncoding.EncodeToString([]byte(cbind)) + ",r=" + nonce
+	signed := withoutProof
+	if signExt {
+		signed += ext
+	}
+	withoutProof += ext
+	authMsg := c.bare + "," + serverFirst + "," + signed
 	mac := hmac.New(h, cred.StoredKey)
 	mac.Write([]byte(authMsg))
 	sig := mac.Sum(nil)
@@ -188,27 +195,34 @@ func TestMessages(t *testing.T) {
 		cbind      string // gs2 header echoed in c=
 		nonce      string // override of the nonce in client-final
 		finalExt   string
+		signExt    bool
+		bare       string // client-first-bare the client signs (default: as sent)
 		wantFirst  string // substring of the client-first error; empty: accepted
 		wantFinal  string // substring of the client-final error; empty: success
 		wantServer string // regexp the server-first must match
 	}{
-		"plain":                 {first: "n,,n=alice,r=abc", cbind: "n,,", wantServer: `^r=abc[0-9a-z]+,s=[A-Za-z0-9+/=]+,i=4096$`},
-		"escaped name":          {first: "n,,n=a=2Cb=3Dc,r=abc", cbind: "n,,"},
-		"16384 iterations":      {first: "n,,n=slow,r=abc", cbind: "n,,", wantServer: `,i=16384$`},
-		"unknown extension":     {first: "n,,n=alice,r=abc,foo=bar", cbind: "n,,"},
-		"authzid":               {first: "n,a=alice,n=alice,r=abc", cbind: "n,a=alice,"},
-		"gs2 y":                 {first: "y,,n=alice,r=abc", wantFirst: "Invalid SCRAM client first message format"},
-		"gs2 p":                 {first: "p=tls-unique,,n=alice,r=abc", wantFirst: "Invalid SCRAM client first message format"},
-		"bad escape":            {first: "n,,n=a=b,r=abc", wantFirst: "Invalid SCRAM client first message format"},
-		"non-ascii name":        {first: "n,,n=jörg,r=abc", wantFirst: "Invalid SCRAM client first message format"},
-		"extension key digit":   {first: "n,,n=alice,r=abc,k1=v", wantFirst: "Invalid SCRAM client first message format"},
-		"no nonce":              {first: "n,,n=alice", wantFirst: "Invalid SCRAM client first message format"},
-		"empty":                 {first: "", wantFirst: "Invalid SCRAM client first message format"},
-		"token auth":            {first: "n,,n=alice,r=abc,tokenauth=true", wantFirst: "Token Authentication failed: Invalid tokenId : alice"},
-		"token auth false":      {first: "n,,n=alice,r=abc,tokenauth=false", cbind: "n,,"},
-		"wrong nonce":           {first: "n,,n=alice,r=abc", cbind: "n,,", nonce: "abcdef", wantFinal: "Invalid client nonce in the final client message."},
-		"final with extension":  {first: "n,,n=alice,r=abc", cbind: "n,,", finalExt: ",x=y"},
-		"channel binding wrong": {first: "n,,n=alice,r=abc", cbind: "y,,", wantFinal: "Invalid client credentials"},
+		"plain":                {first: "n,,n=alice,r=abc", cbind: "n,,", wantServer: `^r=abc[0-9a-z]+,s=[A-Za-z0-9+/=]+,i=4096$`},
+		"escaped name":         {first: "n,,n=a=2Cb=3Dc,r=abc", cbind: "n,,"},
+		"16384 iterations":     {first: "n,,n=slow,r=abc", cbind: "n,,", wantServer: `,i=16384$`},
+		"unknown extension":    {first: "n,,n=alice,r=abc,foo=bar", cbind: "n,,"},
+		"authzid":              {first: "n,a=alice,n=alice,r=abc", cbind: "n,a=alice,"},
+		"gs2 y":                {first: "y,,n=alice,r=abc", wantFirst: "Invalid SCRAM client first message format"},
+		"gs2 p":                {first: "p=tls-unique,,n=alice,r=abc", wantFirst: "Invalid SCRAM client first message format"},
+		"bad escape":           {first: "n,,n=a=b,r=abc", wantFirst: "Invalid SCRAM client first message format"},
+		"non-ascii name":       {first: "n,,n=jörg,r=abc", wantFirst: "Invalid SCRAM client first message format"},
+		"extension key digit":  {first: "n,,n=alice,r=abc,k1=v", wantFirst: "Invalid SCRAM client first message format"},
+		"no nonce":             {first: "n,,n=alice", wantFirst: "Invalid SCRAM client first message format"},
+		"empty":                {first: "", wantFirst: "Invalid SCRAM client first message format"},
+		"token auth":           {first: "n,,n=alice,r=abc,tokenauth=true", wantFirst: "Token Authentication failed: Invalid tokenId : alice"},
+		"token auth false":     {first: "n,,n=alice,r=abc,tokenauth=false", cbind: "n,,"},
+		"wrong nonce":          {first: "n,,n=alice,r=abc", cbind: "n,,", nonce: "abcdef", wantFinal: "Invalid client nonce in the final client message."},
+		"librdkafka doubled":   {first: "n,,n=alice,r=abc", cbind: "n,,", nonce: "doubled"},
+		"nonce prefix only":    {first: "n,,n=alice,r=abc", cbind: "n,,", nonce: "abc", wantFinal: "Invalid client nonce in the final client message."},
+		"final with extension": {first: "n,,n=alice,r=abc", cbind: "n,,", finalExt: ",x=y"},
+		"final ext signed":     {first: "n,,n=alice,r=abc", cbind: "n,,", finalExt: ",x=y", signExt: true, wantFinal: "Invalid client credentials"},
+		"channel binding y":    {first: "n,,n=alice,r=abc", cbind: "y,,"},
+		"reserved m dropped":   {first: "n,,m=ext,n=alice,r=abc", cbind: "n,,", bare: "n=alice,r=abc"},
+		"reserved m signed":    {first: "n,,m=ext,n=alice,r=abc", cbind: "n,,", wantFinal: "Invalid client credentials"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -231,11 +245,18 @@ func TestMessages(t *testing.T) {
 				t.Fatalf("server-first %q does not match %s", out, tc.wantServer)
 			}
 			_, bare, _ := strings.Cut(strings.TrimPrefix(tc.first, "n,"), ",")
+			if tc.bare != "" {
+				bare = tc.bare
+			}
 			c := &rawClient{mech: sasl.ScramSHA256, pass: map[bool]string{true: "comma-secret", false: "alice-secret"}[strings.Contains(tc.first, "=2C")], bare: bare}
 			if strings.Contains(tc.first, "slow") {
 				c.pass = "slow-secret"
 			}
-			final := c.final(t, string(out), tc.cbind, tc.nonce, tc.finalExt)
+			nonce := tc.nonce
+			if nonce == "doubled" { // librdkafka < 2.7
+				nonce = "abc" + strings.TrimPrefix(strings.Split(string(out), ",")[0], "r=")
+			}
+			final := c.final(t, string(out), tc.cbind, nonce, tc.finalExt, tc.signExt)
 			out, done, err = sess.Step(context.Background(), []byte(final))
 			if tc.wantFinal != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantFinal) {

@@ -76,8 +76,6 @@ func decodeScram(k, v []byte) (user string, c storage.ScramCredential, err error
 	switch {
 	case r.Version != scramRecordVersion:
 		return "", c, corrupt("record version %d, this minikafka reads version %d", r.Version, scramRecordVersion)
-	case len(r.Salt) == 0:
-		return "", c, corrupt("empty salt")
 	case len(r.StoredKey) != size || len(r.ServerKey) != size:
 		return "", c, corrupt("stored/server keys of %d/%d bytes, %s needs %d", len(r.StoredKey), len(r.ServerKey), mech, size)
 	case r.Iterations <= 0:
