@@ -251,7 +251,7 @@ func TestDecodeAllocationBound(t *testing.T) {
 				hdr = append(hdr, 0)
 			}
 			for _, p := range patterns {
-				frame := append(append([]byte{}, hdr...), bytes.Repeat(p, (16<<10)/len(p))...)
+				frame := append(append([]byte{}, hdr...), bytes.Repeat(p, (64<<10)/len(p))...)
 				n := allocated(func() { _, _ = Decode(frame) })
 				ratio := float64(n) / float64(len(frame))
 				worst = max(worst, ratio)
