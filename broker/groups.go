@@ -29,6 +29,7 @@ const (
 	groupMaxSessionTimeout = 30 * time.Minute // group.max.session.timeout.ms
 	newMemberJoinTimeout   = 5 * time.Minute  // GroupCoordinator.NewMemberJoinTimeoutMs
 	offsetMetadataMaxBytes = 4096             // offset.metadata.max.bytes
+	offsetsCleanupInterval = 10 * time.Minute // offsets.retention.check.interval.ms
 	groupTickInterval      = 100 * time.Millisecond
 )
 
@@ -135,15 +136,16 @@ type group struct {
 
 // groupCoordinator owns consumer groups and committed offsets.
 type groupCoordinator struct {
-	b       *Broker
-	mu      sync.Mutex
-	groups  map[string]*group
-	seq     uint64
-	started sync.Once
+	b           *Broker
+	mu          sync.Mutex
+	groups      map[string]*group
+	seq         uint64
+	started     sync.Once
+	lastCleanup time.Time
 }
 
 func newGroupCoordinator(b *Broker) *groupCoordinator {
-	return &groupCoordinator{b: b, groups: map[string]*group{}}
+	return &groupCoordinator{b: b, groups: map[string]*group{}, lastCleanup: b.now()}
 }
 
 // startTicker starts the expiry loop the first time a group is used. A
@@ -735,6 +737,29 @@ func (gc *groupCoordinator) tick() {
 	for _, g := range gc.groups {
 		gc.tickGroup(g, now)
 	}
+	if now.Sub(gc.lastCleanup) >= offsetsCleanupInterval {
+		gc.lastCleanup = now
+		gc.cleanup(now)
+	}
+}
+
+// cleanup is Kafka's periodic group metadata cleanup: offsets of a group
+// empty for offsets.retention.minutes expire (KIP-211), and an empty group
+// left without offsets is deleted. Called with gc.mu held.
+func (gc *groupCoordinator) cleanup(now time.Time) {
+	for id, g := range gc.groups {
+		if g.state != groupEmpty {
+			continue
+		}
+		if len(g.offsets) > 0 && now.Sub(g.stateSince) >= gc.b.cfg.OffsetsRetention {
+			gc.b.log.Info("expiring offsets of an empty group", "group", id, "topics", len(g.offsets))
+			g.offsets = map[string]map[int32]offsetEntry{}
+		}
+		if len(g.offsets) == 0 && len(g.txnOffsets) == 0 && len(g.pending) == 0 {
+			g.setState(groupDead, now)
+			delete(gc.groups, id)
+		}
+	}
 }
 
 func (gc *groupCoordinator) tickGroup(g *group, now time.Time) {
@@ -770,13 +795,6 @@ func (gc *groupCoordinator) tickGroup(g *group, now time.Time) {
 			g.remove(id)
 		}
 		gc.maybePrepareRebalance(g, "removing "+strings.Join(ids, ",")+" on pending sync request expiration")
-	}
-	if g.state == groupEmpty && now.Sub(g.stateSince) >= gc.b.cfg.OffsetsRetention {
-		// KIP-211: offsets of a group empty for the retention period expire.
-		g.offsets = map[string]map[int32]offsetEntry{}
-		if len(g.txnOffsets) == 0 {
-			delete(gc.groups, g.id)
-		}
 	}
 }
 
