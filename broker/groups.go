@@ -25,8 +25,6 @@ import (
 
 // Kafka's defaults for the classic group protocol.
 const (
-	groupMinSessionTimeout = 6 * time.Second  // group.min.session.timeout.ms
-	groupMaxSessionTimeout = 30 * time.Minute // group.max.session.timeout.ms
 	newMemberJoinTimeout   = 5 * time.Minute  // GroupCoordinator.NewMemberJoinTimeoutMs
 	offsetMetadataMaxBytes = 4096             // offset.metadata.max.bytes
 	offsetsCleanupInterval = 10 * time.Minute // offsets.retention.check.interval.ms
@@ -329,12 +327,14 @@ func (g *group) generationResult(m *member) joinResult {
 	return res
 }
 
-func newMemberID(clientID string) string {
+// newMemberID is GroupMetadata.generateMemberId: the group instance id
+// (static members) or the client id, a dash and a random UUID.
+func newMemberID(prefix string) string {
 	var u [16]byte
 	_, _ = rand.Read(u[:])
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%s-%x-%x-%x-%x-%x", clientID, u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	return fmt.Sprintf("%s-%x-%x-%x-%x-%x", prefix, u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // joinRequest is a JoinGroup as the state machine needs it.
@@ -361,7 +361,7 @@ func (gc *groupCoordinator) join(r *joinRequest) (joinResult, <-chan joinResult)
 	if r.group == "" {
 		return fail(kerr.InvalidGroupID.Code)
 	}
-	if r.sessionTimeout < groupMinSessionTimeout || r.sessionTimeout > groupMaxSessionTimeout {
+	if r.sessionTimeout < gc.b.cfg.GroupMinSessionTimeout || r.sessionTimeout > gc.b.cfg.GroupMaxSessionTimeout {
 		return fail(kerr.InvalidSessionTimeout.Code)
 	}
 	unknown := r.memberID == ""
@@ -389,13 +389,14 @@ func (gc *groupCoordinator) joinNewMember(g *group, r *joinRequest) (joinResult,
 	if !g.supportsProtocols(r.protocolType, r.protocols) {
 		return joinResult{err: kerr.InconsistentGroupProtocol.Code, generation: -1}, nil
 	}
-	id := newMemberID(r.clientID)
 	if r.instanceID != "" {
+		id := newMemberID(r.instanceID)
 		if old, ok := g.static[r.instanceID]; ok {
 			return gc.replaceStaticMember(g, old, id, r)
 		}
 		return gc.addMemberAndRebalance(g, id, r)
 	}
+	id := newMemberID(r.clientID)
 	if r.requireKnownMemberID {
 		g.pending[id] = gc.b.now().Add(r.sessionTimeout)
 		return joinResult{err: kerr.MemberIDRequired.Code, memberID: id, generation: -1}, nil

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,6 +206,9 @@ func TestStaticRejoinFencesWaitingJoin(t *testing.T) {
 	n, third := f.awaitJoin(newCh), f.awaitJoin(thirdCh)
 	if n.ErrorCode != 0 || third.ErrorCode != 0 || n.Generation != 3 || n.MemberID == old {
 		t.Fatalf("joins after the replacement: %+v / %+v", n, third)
+	}
+	if !strings.HasPrefix(n.MemberID, "pod-1-") {
+		t.Fatalf("static member id %q does not start with its instance id", n.MemberID)
 	}
 	if n.LeaderID != n.MemberID || len(n.Members) != 3 {
 		t.Fatalf("the replaced leader keeps leadership under its new id: %+v", n)
