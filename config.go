@@ -1,6 +1,7 @@
 package minikafka
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/minikafka/minikafka/broker"
+	"github.com/minikafka/minikafka/principal"
 	"github.com/minikafka/minikafka/protocol"
 )
 
@@ -46,6 +48,16 @@ type Config struct {
 
 	// SASL configures authentication.
 	SASL SASLConfig
+	// Principals builds each connection's principal and groups
+	// (principal_wiring.go).
+	Principals PrincipalConfig
+
+	// Authorizer configures authorization (authorizer_wiring.go).
+	Authorizer AuthorizerConfig
+	// PrincipalBuilder builds the subject (user principal and groups) of
+	// every connection (Kafka's principal.builder.class); nil: Kafka's
+	// default (the SASL or TLS identity, User:ANONYMOUS on PLAINTEXT).
+	PrincipalBuilder principal.Builder
 
 	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz and
 	// the development token issuer), e.g. 127.0.0.1:9644. Empty: none.
@@ -77,6 +89,9 @@ type Listener struct {
 	TLS *tls.Config
 	// PrincipalMappingRules is ssl.principal.mapping.rules (default DEFAULT).
 	PrincipalMappingRules string
+	// PlainUsers, when set, replaces SASLConfig.PlainUsers on this listener
+	// (listener.name.<l>.plain.sasl.jaas.config).
+	PlainUsers map[string]string
 }
 
 // SASLConfig configures SASL authentication.
@@ -92,6 +107,17 @@ type SASLConfig struct {
 	// LegacyTokenExpiry restores Kafka 2.x behaviour: an expired token keeps
 	// its connection unless MaxReauth is set.
 	LegacyTokenExpiry bool
+	// PlainUsers are the SASL/PLAIN users (name → password) of listeners
+	// without their own Listener.PlainUsers: the user_<name> options of
+	// PlainLoginModule in sasl.jaas.config.
+	PlainUsers map[string]string
+	// PlainCheck, when set, verifies PLAIN passwords instead of the user
+	// maps (Kafka's sasl.server.callback.handler.class); an error tells the
+	// client "credentials for user could not be verified".
+	PlainCheck func(ctx context.Context, user, password string) (bool, error)
+	// ScramUsers are seeded into the SCRAM credential store at startup, once
+	// per data directory (see ScramUser).
+	ScramUsers []ScramUser
 }
 
 func (c *Config) setDefaults() error {

@@ -18,12 +18,12 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/minikafka/minikafka/broker"
+	"github.com/minikafka/minikafka/storage"
 	"github.com/minikafka/minikafka/storage/bolt"
 	"github.com/minikafka/minikafka/storage/mem"
 )
@@ -38,6 +38,7 @@ type Broker struct {
 	closers  []func() error
 	admin    *adminServer
 	db       *bolt.DB
+	scram    storage.ScramStore // see scramStore
 
 	mu      sync.Mutex
 	started bool
@@ -188,5 +189,3 @@ func (mb *Broker) AdminAddr() string {
 	}
 	return mb.admin.addr
 }
-
-func (c *Config) now() time.Time { return c.Now() }

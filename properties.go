@@ -14,9 +14,10 @@ import (
 // Properties is a parsed Kafka-style properties file. Each value remembers
 // its line so that errors and warnings can name file:line.
 type Properties struct {
-	file   string
-	values map[string]propValue
-	used   map[string]bool
+	file     string
+	values   map[string]propValue
+	used     map[string]bool
+	warnings []string
 }
 
 type propValue struct {
@@ -131,7 +132,7 @@ func (p *Properties) Apply(cfg *Config) ([]string, error) {
 			return nil, err
 		}
 	}
-	var warnings []string
+	warnings := p.warnings
 	for _, k := range p.Keys() {
 		if !p.used[k] {
 			warnings = append(warnings, fmt.Sprintf("%s:%d: unknown configuration key %q ignored", p.file, p.values[k].line, k))
@@ -187,6 +188,15 @@ func (p *Properties) Errorf(key, format string, args ...any) error {
 		where = fmt.Sprintf("%s:%d", p.file, line)
 	}
 	return fmt.Errorf("%s: %s: %s", where, key, fmt.Sprintf(format, args...))
+}
+
+// Warnf records a warning naming the key's file:line; Apply returns it.
+func (p *Properties) Warnf(key, format string, args ...any) {
+	where := p.file
+	if line := p.values[key].line; line > 0 {
+		where = fmt.Sprintf("%s:%d", p.file, line)
+	}
+	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s: %s", where, key, fmt.Sprintf(format, args...)))
 }
 
 // Int reads an integer key into dst when present.

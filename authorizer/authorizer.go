@@ -40,6 +40,9 @@ const (
 	RuleSuperUser                // super.users
 	RuleMatchingACL              // an ACL decided; Decision.ACL names it
 	RuleNoAuthorizer             // authorization is off
+	// RuleNotReady: the ACL authorizer has not loaded its ACLs yet (Kafka's
+	// AuthorizerNotReadyException); only super users are allowed.
+	RuleNotReady
 )
 
 // Decision is an authorization outcome with the rule that produced it.
@@ -67,6 +70,8 @@ func (d Decision) RuleString() string {
 		return "DefaultAllow"
 	case RuleNoAuthorizer:
 		return "NoAuthorizer"
+	case RuleNotReady:
+		return "NotReady"
 	case RuleMatchingACL:
 		if d.ACL != nil {
 			return "MatchingAcl(acl=" + d.ACL.StandardString() + ")"

@@ -11,9 +11,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/minikafka/minikafka/principal"
@@ -71,7 +73,7 @@ func (c *conn) buildSubject(ac *principal.AuthContext) (*principal.Subject, erro
 
 // gateAllows applies the pre-authentication rules to a request key; false
 // closes the connection without a response, as Kafka does.
-func (c *conn) gateAllows(key int16) bool {
+func (c *conn) gateAllows(frame []byte, key int16) bool {
 	switch c.state {
 	case stateInitial:
 		if key == keyApiVersions || key == keySaslHandshake {
@@ -92,10 +94,64 @@ func (c *conn) gateAllows(key int16) bool {
 		if key == keySaslAuthenticate {
 			return true
 		}
-		c.b.log.Info(fmt.Sprintf("closing connection: Unexpected Kafka request of type %s during SASL authentication.", strings.ToUpper(kmsg.NameForKey(key))), "listener", c.l.cfg.Name, "client", c.host)
+		c.illegalSaslState(frame, key)
 		return false
 	}
 	return false
+}
+
+// illegalSaslState answers a request other than SaslAuthenticate during
+// the SASL authentication phase as Kafka does (spec §1.3): the request is
+// parsed, its own error response carries ILLEGAL_SASL_STATE (34) and is
+// sent after the failed-authentication delay, then the connection closes.
+// APIs errorResponse cannot answer (Produce, Fetch, ...) get no response.
+func (c *conn) illegalSaslState(frame []byte, key int16) {
+	msg := fmt.Sprintf("Unexpected Kafka request of type %s during SASL authentication.", apiEnumName(key))
+	req, err := protocol.Decode(frame)
+	if err != nil {
+		c.b.log.Info("closing connection: "+msg, "listener", c.l.cfg.Name, "client", c.host, "err", err)
+		return
+	}
+	c.failAuth(req.Header, errorResponse(req, kerr.IllegalSaslState.Code), msg)
+}
+
+// errorResponse builds the error response Kafka's getErrorResponse would
+// for the APIs a client may send out of turn: Metadata gets the error on
+// each requested topic; an API whose response has a top-level error code
+// in this version gets it there. Others get nil (no response).
+func errorResponse(req *protocol.Request, code int16) kmsg.Response {
+	switch body := req.Body.(type) {
+	case *kmsg.MetadataRequest:
+		resp := body.ResponseKind().(*kmsg.MetadataResponse)
+		for _, t := range body.Topics {
+			rt := kmsg.NewMetadataResponseTopic()
+			rt.Topic, rt.TopicID, rt.ErrorCode = t.Topic, t.TopicID, code
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp
+	case *kmsg.ApiVersionsRequest, *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest,
+		*kmsg.HeartbeatRequest, *kmsg.LeaveGroupRequest, *kmsg.ListGroupsRequest, *kmsg.InitProducerIDRequest,
+		*kmsg.SASLHandshakeRequest, *kmsg.DescribeACLsRequest, *kmsg.DescribeUserSCRAMCredentialsRequest:
+		r := body.ResponseKind()
+		if f := reflect.ValueOf(r).Elem().FieldByName("ErrorCode"); f.IsValid() && f.Kind() == reflect.Int16 {
+			f.SetInt(int64(code))
+			return r
+		}
+	}
+	return nil
+}
+
+// apiEnumName is Kafka's ApiKeys enum name of key (e.g. METADATA,
+// API_VERSIONS), as its messages print it.
+func apiEnumName(key int16) string {
+	var sb strings.Builder
+	for i, r := range kmsg.NameForKey(key) {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			sb.WriteByte('_')
+		}
+		sb.WriteRune(r)
+	}
+	return strings.ToUpper(sb.String())
 }
 
 func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
@@ -125,13 +181,13 @@ func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		}
 	}
 	if mech == nil {
-		resp.ErrorCode = 33 // UNSUPPORTED_SASL_MECHANISM
-		c.b.log.Info("failed authentication: unsupported SASL mechanism", "listener", c.l.cfg.Name, "client", c.host, "mechanism", req.Mechanism, "enabled", strings.Join(c.l.mechNames, ","))
+		// Kafka builds this response and throws
+		// UnsupportedSaslMechanismException: the response goes out after
+		// the failed-authentication delay and the connection closes.
+		resp.ErrorCode = kerr.UnsupportedSaslMechanism.Code
 		c.b.m.authResult(c.l.cfg.Name, req.Mechanism, "failure", "unsupported_mechanism")
-		if c.reauth {
-			c.state = stateFailed
-		}
-		return resp, nil
+		c.failAuth(r.Header, resp, fmt.Sprintf("Unsupported SASL mechanism %s", req.Mechanism), "enabled", strings.Join(c.l.mechNames, ","))
+		return nil, nil
 	}
 	c.mech = mech
 	c.sess = mech.NewSession(sasl.ConnInfo{Listener: c.l.cfg.Name, RemoteAddr: c.nc.RemoteAddr()})
@@ -156,12 +212,18 @@ func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error)
 		resp.ErrorMessage = &msg
 		return resp, nil
 	}
+	if c.reauth && c.mech.Name() != c.authMech {
+		// REAUTH_BAD_MECHANISM: the handshake was answered, the next
+		// packet fails with no response.
+		c.failAuth(r.Header, nil, c.badReauthMechanism())
+		return nil, nil
+	}
 	challenge, done, err := c.step(req.SASLAuthBytes)
 	if err != nil {
 		msg := sasl.ClientMessage(err, c.mech.Name(), c.reauth)
-		resp.ErrorCode = 58
+		resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
 		resp.ErrorMessage = &msg
-		c.failAuth(r.Header, resp)
+		c.failAuth(r.Header, resp, msg, "detail", err.Error())
 		return nil, nil
 	}
 	resp.SASLAuthBytes = challenge
@@ -169,10 +231,10 @@ func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error)
 		lifetime, err := c.complete()
 		if err != nil {
 			msg := err.Error()
-			resp.ErrorCode = 58
+			resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
 			resp.ErrorMessage = &msg
 			resp.SASLAuthBytes = nil
-			c.failAuth(r.Header, resp)
+			c.failAuth(r.Header, resp, msg)
 			return nil, nil
 		}
 		resp.SessionLifetimeMillis = lifetime
@@ -207,9 +269,6 @@ func (c *conn) complete() (int64, error) {
 		return 0, errors.New(sasl.GenericMessage(c.mech.Name(), c.reauth))
 	}
 	if c.reauth {
-		if c.mech.Name() != c.authMech {
-			return 0, fmt.Errorf("SASL mechanism '%s' requested by client is not supported for re-authentication of mechanism '%s'", c.mech.Name(), c.authMech)
-		}
 		if s.User != c.subject.User {
 			return 0, fmt.Errorf("Cannot change principals during re-authentication from %s.%s: %s.%s", c.subject.User.Type, c.subject.User.Name, s.User.Type, s.User.Name)
 		}
@@ -248,24 +307,25 @@ func (c *conn) complete() (int64, error) {
 	return lifetime, nil
 }
 
-// failAuth logs and counts a failed authentication, then sends resp after
-// connection.failed.authentication.delay.ms and closes the connection.
-func (c *conn) failAuth(h protocol.Header, resp kmsg.Response) {
-	msg := ""
-	if r, ok := resp.(*kmsg.SASLAuthenticateResponse); ok && r.ErrorMessage != nil {
-		msg = *r.ErrorMessage
-	}
+// failAuth logs and counts a failed authentication (msg is what Kafka
+// logs: the client's message or the reason), then sends resp (if any)
+// after connection.failed.authentication.delay.ms and closes the
+// connection.
+func (c *conn) failAuth(h protocol.Header, resp kmsg.Response, msg string, attrs ...any) {
 	mech := ""
 	if c.mech != nil {
 		mech = c.mech.Name()
 	}
-	c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, msg), "listener", c.l.cfg.Name, "mechanism", mech, "reauth", c.reauth)
+	attrs = append([]any{"listener", c.l.cfg.Name, "mechanism", mech, "reauth", c.reauth}, attrs...)
+	c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, msg), attrs...)
 	reason := "invalid_credentials"
 	if c.reauth {
 		c.b.m.reauth(c.l.cfg.Name, mech, false)
 		reason = "reauth_failed"
 	}
-	c.b.m.authResult(c.l.cfg.Name, mech, "failure", reason)
+	if _, ok := resp.(*kmsg.SASLHandshakeResponse); !ok {
+		c.b.m.authResult(c.l.cfg.Name, mech, "failure", reason)
+	}
 	c.state = stateFailed
 	c.delayFailure()
 	var buf []byte
@@ -274,6 +334,10 @@ func (c *conn) failAuth(h protocol.Header, resp kmsg.Response) {
 		buf = protocol.AppendResponse(nil, h, resp)
 	}
 	c.send(buf, true)
+}
+
+func (c *conn) badReauthMechanism() string {
+	return fmt.Sprintf("SASL mechanism '%s' requested by client is not supported for re-authentication of mechanism '%s'", c.mech.Name(), c.authMech)
 }
 
 func (c *conn) delayFailure() {
@@ -289,6 +353,10 @@ func (c *conn) delayFailure() {
 
 // rawToken handles one unframed SASL token after SaslHandshake v0.
 func (c *conn) rawToken(token []byte) bool {
+	if c.reauth && c.mech.Name() != c.authMech {
+		c.failAuth(protocol.Header{}, nil, c.badReauthMechanism())
+		return false
+	}
 	challenge, done, err := c.step(token)
 	if err != nil {
 		c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, sasl.ClientMessage(err, c.mech.Name(), false)), "listener", c.l.cfg.Name, "mechanism", c.mech.Name(), "detail", err.Error())

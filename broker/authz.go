@@ -40,19 +40,30 @@ func (c *conn) authorizeQuiet(op az.Operation, rt az.ResourceType, name string) 
 	return c.authorize(a)
 }
 
-// authorizeByResourceType answers Kafka's authorizeByResourceType.
+// authorizeByResourceType answers Kafka's authorizeByResourceType (may
+// the caller perform op on at least one resource of type rt?). As Kafka,
+// the audit log shows only the probe on the literal resource "hardcode"
+// (DEBUG when allowed, TRACE when denied); when the probe is denied the
+// final answer comes from the authorizer's ACL index and is counted in the
+// metrics, with an audit line at TRACE.
 func (c *conn) authorizeByResourceType(op az.Operation, rt az.ResourceType) bool {
 	z := c.b.cfg.Authorizer
 	if z == nil {
 		return true
 	}
-	var d az.Decision
+	probe := az.ProbeAction(op, rt)
+	d := z.Authorize(&c.rc, probe)
+	c.audit(probe, d)
+	if d.Allowed() {
+		c.count(probe, d)
+		return true
+	}
 	if brt, ok := z.(az.ByResourceTypeAuthorizer); ok {
 		d = brt.AuthorizeByResourceType(&c.rc, op, rt)
-	} else {
-		d = z.Authorize(&c.rc, az.Action{Operation: op, Resource: az.Resource{Type: rt, Name: "hardcode"}, LogIfAllowed: true})
 	}
-	c.record(az.Action{Operation: op, Resource: az.Resource{Type: rt, Name: "hardcode"}, LogIfAllowed: true}, d)
+	final := probe
+	final.LogIfAllowed = false
+	c.record(final, d)
 	return d.Allowed()
 }
 
@@ -69,12 +80,24 @@ func (c *conn) authorizedOps(rt az.ResourceType, name string) int32 {
 	return bits
 }
 
+// record counts a decision and writes its audit line.
 func (c *conn) record(a az.Action, d az.Decision) {
+	c.count(a, d)
+	c.audit(a, d)
+}
+
+func (c *conn) count(a az.Action, d az.Decision) {
 	decision := "deny"
 	if d.Allowed() {
 		decision = "allow"
 	}
 	c.b.m.decision(a.Operation.String(), a.Resource.Type.String(), decision)
+}
+
+// audit writes Kafka's audit line at Kafka's level: an allowed action at
+// DEBUG (TRACE when LogIfAllowed is false), a denied one at INFO (TRACE
+// when LogIfDenied is false).
+func (c *conn) audit(a az.Action, d az.Decision) {
 	level := levelTrace
 	if d.Allowed() && a.LogIfAllowed {
 		level = slog.LevelDebug
@@ -91,7 +114,7 @@ func (c *conn) record(a az.Action, d az.Decision) {
 		slog.String("operation", a.Operation.String()),
 		slog.String("resource", a.Resource.Type.PascalName()+":LITERAL:"+a.Resource.Name),
 		slog.String("host", c.rc.Host),
-		slog.String("request", kmsg.NameForKey(c.rc.APIKey)),
+		slog.String("request", apiName(c.rc.APIKey)),
 		slog.String("rule", d.RuleString()),
 		slog.String("matched_principal", matchedPrincipal(d)),
 	)
@@ -133,10 +156,34 @@ func auditMessage(rc *az.RequestContext, a az.Action, d az.Decision) string {
 	sb.WriteString(":LITERAL:")
 	sb.WriteString(a.Resource.Name)
 	sb.WriteString(" for request = ")
-	sb.WriteString(kmsg.NameForKey(rc.APIKey))
+	sb.WriteString(apiName(rc.APIKey))
 	sb.WriteString(" with resourceRefCount = ")
 	sb.WriteString(strconv.Itoa(a.RefCount))
 	sb.WriteString(" based on rule ")
 	sb.WriteString(d.RuleString())
 	return sb.String()
+}
+
+// kafkaAPINames are Kafka's ApiKeys names where they differ from kmsg's
+// (the audit line prints Kafka's: InitProducerId, not InitProducerID).
+var kafkaAPINames = map[int16]string{
+	4:  "LeaderAndIsr",
+	17: "SaslHandshake",
+	22: "InitProducerId",
+	29: "DescribeAcls",
+	30: "CreateAcls",
+	31: "DeleteAcls",
+	36: "SaslAuthenticate",
+	45: "AlterPartitionReassignments",
+	50: "DescribeUserScramCredentials",
+	51: "AlterUserScramCredentials",
+	67: "AllocateProducerIds",
+}
+
+// apiName returns Kafka's name of an API key (ApiKeys.name).
+func apiName(key int16) string {
+	if n, ok := kafkaAPINames[key]; ok {
+		return n
+	}
+	return kmsg.NameForKey(key)
 }

@@ -72,3 +72,25 @@ func parseBatch(b []byte) (batchHeader, int, error) {
 	}
 	return h, size, nil
 }
+
+const attrLogAppendTime = 0x08
+
+// stampLogAppendTime turns a (validated) batch into a LogAppendTime batch
+// at ts: the timestamp-type attribute, the max timestamp and the CRC are
+// rewritten, as Kafka's DefaultRecordBatch.setMaxTimestamp.
+func stampLogAppendTime(b []byte, ts int64) {
+	attrs := binary.BigEndian.Uint16(b[21:]) | attrLogAppendTime
+	binary.BigEndian.PutUint16(b[21:], attrs)
+	binary.BigEndian.PutUint64(b[35:], uint64(ts))
+	size := int(int32(binary.BigEndian.Uint32(b[8:]))) + 12
+	binary.BigEndian.PutUint32(b[17:], crc32.Checksum(b[21:size], crc32c))
+}
+
+// logAppendTime is the produce response's log_append_time of a stored
+// batch: its max timestamp when the broker stamped it, else -1.
+func logAppendTime(b []byte) int64 {
+	if len(b) < batchHeaderSize || binary.BigEndian.Uint16(b[21:])&attrLogAppendTime == 0 {
+		return -1
+	}
+	return int64(binary.BigEndian.Uint64(b[35:]))
+}

@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -36,7 +37,8 @@ const (
 
 type outMsg struct {
 	buf   []byte
-	close bool // close after writing buf
+	vec   *protocol.VectorFrame // instead of buf: written with writev, then pooled
+	close bool                  // close after writing buf
 }
 
 type conn struct {
@@ -63,7 +65,6 @@ type conn struct {
 	authMech      string
 	sessionExpiry time.Time // zero: never
 	lastReauth    time.Time
-	peerCerts     []*x509.Certificate
 	clientID      string
 }
 
@@ -135,7 +136,10 @@ func (c *conn) logReadError(err error) {
 	default:
 		var fe *protocol.FrameSizeError
 		if errors.As(err, &fe) && c.state != stateAuthenticated && c.l.sasl {
-			c.b.log.Info("failed authentication: invalid receive size", "listener", c.l.cfg.Name, "client", c.host, "err", err)
+			// An AuthenticationException in Kafka: closed after the delay.
+			c.b.log.Info(fmt.Sprintf("Failed authentication with %s (Failing SASL authentication due to invalid receive size)", c.host), "listener", c.l.cfg.Name, "err", err)
+			c.b.m.authResult(c.l.cfg.Name, "", "failure", "invalid_receive_size")
+			c.delayFailure()
 			return
 		}
 		c.b.log.Info("closing connection: bad frame", "listener", c.l.cfg.Name, "client", c.host, "err", err)
@@ -147,7 +151,14 @@ func (c *conn) writeLoop(done chan struct{}) {
 	defer close(done)
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	for m := range c.out {
-		if _, err := bw.Write(m.buf); err != nil {
+		var err error
+		if m.vec != nil {
+			err = c.writeVector(bw, m.vec)
+			putVectorFrame(m.vec)
+		} else {
+			_, err = bw.Write(m.buf)
+		}
+		if err != nil {
 			c.close()
 			continue // drain
 		}
@@ -165,17 +176,48 @@ func (c *conn) writeLoop(done chan struct{}) {
 	_ = bw.Flush()
 }
 
+// writeVector writes a frame holding references to stored bytes: with one
+// writev on TCP (after what bw holds), through bw otherwise (TLS), so the
+// referenced bytes are never copied into a response buffer.
+func (c *conn) writeVector(bw *bufio.Writer, f *protocol.VectorFrame) error {
+	bufs := f.Buffers()
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		_, err := bufs.WriteTo(tc)
+		return err
+	}
+	for _, b := range bufs {
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// vectorFrames pools response frames; Reset drops their references to
+// stored batches before they are pooled.
+var vectorFrames = sync.Pool{New: func() any { return new(protocol.VectorFrame) }}
+
+func putVectorFrame(f *protocol.VectorFrame) {
+	f.Reset()
+	if f.BufCap() <= 1<<20 {
+		vectorFrames.Put(f)
+	}
+}
+
+// vectored is a response that encodes itself into a VectorFrame, by
+// reference to stored bytes (Fetch).
+type vectored interface {
+	encode(f *protocol.VectorFrame, h protocol.Header)
+}
+
 func (c *conn) send(buf []byte, closeAfter bool) {
 	select {
 	case c.out <- outMsg{buf: buf, close: closeAfter}:
 	case <-c.done:
 	}
-}
-
-// respond encodes and queues resp for the request with header h.
-func (c *conn) respond(h protocol.Header, resp kmsg.Response) {
-	resp.SetVersion(h.Version)
-	c.send(protocol.AppendResponse(nil, h, resp), false)
 }
 
 // handleFrame processes one frame; false closes the connection.
@@ -192,7 +234,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		return false
 	}
 	if c.state != stateAuthenticated {
-		if !c.gateAllows(key) {
+		if !c.gateAllows(frame, key) {
 			return false
 		}
 	} else if !c.sessionExpiry.IsZero() && key != keySaslHandshake && c.b.now().After(c.sessionExpiry) {
@@ -212,13 +254,22 @@ func (c *conn) handleFrame(frame []byte) bool {
 	}
 	start := time.Now()
 	c.rc.APIKey = req.Key
-	resp, err := h(c, req)
+	resp, err := c.call(h, req)
 	c.b.m.request(req.Key, req.Version, time.Since(start), len(frame))
 	if err != nil {
 		c.b.log.Info("closing connection", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "err", err)
 		return false
 	}
-	if resp != nil {
+	if v, ok := resp.(vectored); ok {
+		resp.SetVersion(req.Version)
+		f := vectorFrames.Get().(*protocol.VectorFrame)
+		v.encode(f, req.Header)
+		c.b.m.bytesOut(f.Len())
+		select {
+		case c.out <- outMsg{vec: f}:
+		case <-c.done:
+		}
+	} else if resp != nil {
 		resp.SetVersion(req.Version)
 		buf := protocol.AppendResponse(nil, req.Header, resp)
 		c.b.m.bytesOut(len(buf))
@@ -227,14 +278,28 @@ func (c *conn) handleFrame(frame []byte) bool {
 	return c.state != stateFailed
 }
 
+// call runs a handler; a panic (a bug, never input: decoding already
+// succeeded) is logged with its stack and closes this connection only.
+func (c *conn) call(h handlerFunc, req *protocol.Request) (resp kmsg.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.b.log.Error("handler panic", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "panic", r, "stack", string(debug.Stack()))
+			resp, err = nil, fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return h(c, req)
+}
+
 // decodeFailed handles a frame that could not be decoded: an ApiVersions
-// with an unsupported version gets a v0 UNSUPPORTED_VERSION answer, as
-// Kafka does; everything else is logged and closes this connection only.
+// with an unsupported version gets a v0 UNSUPPORTED_VERSION answer listing
+// the ApiVersions versions we serve, as Kafka does (KIP-511), and the
+// connection stays open; everything else is logged and closes this
+// connection only.
 func (c *conn) decodeFailed(key, version int16, err error) bool {
 	var de *protocol.DecodeError
 	if key == keyApiVersions && errors.Is(err, protocol.ErrUnsupportedVersion) && errors.As(err, &de) {
-		resp := protocol.ApiVersionsResponse(0)
-		resp.ErrorCode = 35 // UNSUPPORTED_VERSION
+		c.b.log.Debug("unsupported ApiVersions version, answering with v0", "listener", c.l.cfg.Name, "client", c.host, "version", version)
+		resp := protocol.ApiVersionsUnsupportedResponse()
 		h := de.Header
 		h.Version = 0
 		h.Flexible = false

@@ -56,7 +56,7 @@ func TestGroupAndTxnACLs(t *testing.T) {
 			r := kmsg.NewPtrFindCoordinatorRequest()
 			r.CoordinatorKeys = []string{"g"}
 			resp := send[*kmsg.FindCoordinatorResponse](t, f.cl, r, 4)
-			if resp.Coordinators[0].NodeID != 0 || resp.Coordinators[0].Port == -1 {
+			if resp.Coordinators[0].NodeID != 1 || resp.Coordinators[0].Port == -1 { // startBroker uses node id 1
 				t.Errorf("coordinator %+v", resp.Coordinators[0])
 			}
 			return resp.Coordinators[0].ErrorCode

@@ -29,7 +29,7 @@ func newGroupFixture(t *testing.T, mod func(*Config)) *groupFixture {
 		}
 	})
 	f := &groupFixture{t: t, b: b, cl: newClient(t, addr), clock: clock}
-	createTopic(t, testContext(t, 10*time.Second), f.cl, "t", 2)
+	createGroupTopic(t, testContext(t, 10*time.Second), f.cl, "t", 2)
 	return f
 }
 

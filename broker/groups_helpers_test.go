@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	az "github.com/minikafka/minikafka/authorizer"
-	"github.com/minikafka/minikafka/storage/mem"
 )
 
 // testClock is an injectable broker clock.
@@ -87,35 +86,12 @@ func (g *grantAuthorizer) Authorize(_ *az.RequestContext, a az.Action) az.Decisi
 // loopback and in-memory logs; mod adjusts the config first.
 func startGroupBroker(t *testing.T, mod func(*Config)) (*Broker, string) {
 	t.Helper()
-	cfg := Config{
-		Listeners:         []ListenerConfig{{Name: "PLAINTEXT", Addr: "127.0.0.1:0", SecurityProtocol: Plaintext}},
-		Logs:              mem.LogFactory{},
-		NumPartitions:     1,
-		AutoCreateTopics:  true,
-		DeleteTopicEnable: true,
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	b, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	if err := b.Start(); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	return b, b.Listeners()[0].Addr
-}
-
-func newClient(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
-	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
-	if err != nil {
-		t.Fatalf("kgo.NewClient: %v", err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
+	return startBroker(t, func(c *Config) {
+		c.NumPartitions = 1
+		if mod != nil {
+			mod(c)
+		}
+	})
 }
 
 func testContext(t *testing.T, d time.Duration) context.Context {
@@ -124,7 +100,7 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func createTopic(t *testing.T, ctx context.Context, cl *kgo.Client, name string, partitions int32) {
+func createGroupTopic(t *testing.T, ctx context.Context, cl *kgo.Client, name string, partitions int32) {
 	t.Helper()
 	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, 1, nil, name)
 	if err == nil {

@@ -115,7 +115,7 @@ func TestGroupMembersSharePartitionsAndRebalance(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
 	admCl := newClient(t, addr)
 	adm := kadm.NewClient(admCl)
-	createTopic(t, ctx, admCl, "shared", 6)
+	createGroupTopic(t, ctx, admCl, "shared", 6)
 
 	m1 := startMember(t, addr, "sharing", "shared")
 	m2 := startMember(t, addr, "sharing", "shared")
@@ -159,7 +159,7 @@ func TestGroupCommittedOffsetsResumeInNewMember(t *testing.T) {
 	_, addr := startGroupBroker(t, nil)
 	ctx := testContext(t, 60*time.Second)
 	admCl := newClient(t, addr)
-	createTopic(t, ctx, admCl, "resume", 2)
+	createGroupTopic(t, ctx, admCl, "resume", 2)
 	p := newClient(t, addr, kgo.DefaultProduceTopic("resume"))
 	produce := func(from, to int) {
 		for i := from; i < to; i++ {
@@ -217,7 +217,7 @@ func TestGroupStaticMemberRejoinsWithoutRebalance(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
 	admCl := newClient(t, addr)
 	adm := kadm.NewClient(admCl)
-	createTopic(t, ctx, admCl, "statics", 4)
+	createGroupTopic(t, ctx, admCl, "statics", 4)
 	opts := func(id string) []kgo.Opt {
 		return []kgo.Opt{kgo.InstanceID(id), kgo.SessionTimeout(10 * time.Second)}
 	}

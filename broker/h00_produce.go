@@ -89,6 +89,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 			}
 			sp.BaseOffset = base
 			sp.LogStartOffset = p.log.StartOffset()
+			sp.LogAppendTime = logAppendTime(rp.Records)
 		}
 	}
 	if req.Acks == 0 {
@@ -155,6 +156,10 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 		} else if _, open := p.openTxns[h.ProducerID]; open {
 			return -1, kerr.InvalidTxnState.Code, fmt.Errorf("non-transactional batch from producer %d, which has an open transaction", h.ProducerID)
 		}
+	}
+	if ts, _ := b.topicConfig(p.topic, "message.timestamp.type"); ts == "LogAppendTime" {
+		h.MaxTimestamp = b.now().UnixMilli()
+		stampLogAppendTime(records, h.MaxTimestamp)
 	}
 	base, err := p.log.Append(records, h.LastOffsetDelta, h.MaxTimestamp)
 	if err != nil {

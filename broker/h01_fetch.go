@@ -2,13 +2,16 @@ package broker
 
 // Fetch (1), v4–12. ACL: Topic READ per topic (denied: 29 per partition);
 // a follower fetch (replica id ≥ 0) needs Cluster CLUSTER_ACTION. Batches
-// are returned exactly as stored (compression untouched). Long poll: the
+// are returned exactly as stored (compression untouched), by reference:
+// the response is written with writev from the stored bytes, never copied
+// (fetchResponse, protocol.VectorFrame). Long poll: the
 // request waits up to MaxWait for MinBytes, woken by appends. Fetch
 // sessions (KIP-227) are not kept: the response carries session id 0, so
 // clients send full fetches. read_committed stops at the last stable offset
 // and lists aborted transactions.
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -21,9 +24,36 @@ import (
 
 func init() { register(1, handleFetch) }
 
+// fetchResponse is a Fetch response whose record batches are held by
+// reference in recs (one entry per partition, topics in order) rather than
+// in RecordBatches; conn writes it with writeVectored.
+type fetchResponse struct {
+	*kmsg.FetchResponse
+	recs []protocol.FetchRecords
+}
+
+// encode writes the response into f by reference; if the encoder cannot
+// express it, the batches are copied into RecordBatches and the frame is
+// encoded by kmsg into f's buffer.
+func (r *fetchResponse) encode(f *protocol.VectorFrame, h protocol.Header) {
+	if f.AppendFetch(h, r.FetchResponse, r.recs) {
+		return
+	}
+	i := 0
+	for ti := range r.Topics {
+		for pi := range r.Topics[ti].Partitions {
+			if i < len(r.recs) && r.recs[i] != nil {
+				r.Topics[ti].Partitions[pi].RecordBatches = bytes.Join(r.recs[i], nil)
+			}
+			i++
+		}
+	}
+	f.SetBytes(protocol.AppendResponse(nil, h, r.FetchResponse))
+}
+
 func handleFetch(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	req := r.Body.(*kmsg.FetchRequest)
-	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	resp := &fetchResponse{FetchResponse: req.ResponseKind().(*kmsg.FetchResponse)}
 	if req.SessionID != 0 || req.SessionEpoch > 0 {
 		resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
 		return resp, nil
@@ -99,8 +129,9 @@ func (b *Broker) registerFetchWaiter(req *kmsg.FetchRequest, allowed []bool, wak
 
 // fillFetch (re)builds the response from the logs; it returns the number
 // of record bytes included and whether any partition carries an error.
-func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, allowed []bool) (int, bool) {
+func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *fetchResponse, allowed []bool) (int, bool) {
 	resp.Topics = resp.Topics[:0]
+	resp.recs = resp.recs[:0]
 	total := 0
 	hasErr := false
 	maxBytes := int(req.MaxBytes)
@@ -119,8 +150,13 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
 			sp.Default()
+			resp.recs = append(resp.recs, nil)
+			recs := &resp.recs[len(resp.recs)-1]
 			sp.Partition = rp.Partition
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+			// Kafka sends empty records, never null: kafka-python 2.0.2
+			// fails on null (len(None)).
+			sp.RecordBatches = []byte{}
 			switch {
 			case !allowed[i]:
 				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
@@ -153,23 +189,21 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, all
 			if limit <= 0 && total > 0 {
 				continue
 			}
-			var buf []byte
+			n := 0
 			var lastOff int64 = -1
 			err := p.log.Read(rp.FetchOffset, upTo, limit, func(bt *storage.Batch) bool {
-				if buf == nil {
-					buf = make([]byte, 0, len(bt.Data))
-				}
-				buf = append(buf, bt.Data...)
+				*recs = append(*recs, bt.Data) // stored bytes never change: see storage.Log.Read
+				n += len(bt.Data)
 				lastOff = bt.LastOffset
-				return len(buf) < limit
+				return n < limit
 			})
 			if err != nil {
+				*recs = nil
 				sp.ErrorCode = kerr.OffsetOutOfRange.Code
 				hasErr = true
 				continue
 			}
-			sp.RecordBatches = buf
-			total += len(buf)
+			total += n
 			if committed && lastOff >= 0 {
 				sp.AbortedTransactions = p.abortedIn(rp.FetchOffset, lastOff)
 			}

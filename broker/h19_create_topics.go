@@ -8,7 +8,6 @@ package broker
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -100,17 +99,10 @@ func handleCreateTopics(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		if r.Version >= 5 {
 			if c.authorizeQuiet(az.OpDescribeConfigs, az.ResourceTopic, rt.Topic) {
 				st.NumPartitions, st.ReplicationFactor = parts, rf
-				for _, k := range sortedKeys(topicConfigDefaults) {
-					v, explicit := configs[k]
-					if !explicit {
-						v = c.b.defaultTopicConfig(k)
-					}
+				for i := range topicConfigDefs {
+					e := c.b.topicEntry(&topicConfigDefs[i], configs, false, false)
 					cfg := kmsg.NewCreateTopicsResponseTopicConfig()
-					cfg.Name, cfg.Value = k, strp(v)
-					cfg.Source = 5 // DEFAULT_CONFIG
-					if explicit {
-						cfg.Source = 1 // DYNAMIC_TOPIC_CONFIG
-					}
+					cfg.Name, cfg.Value, cfg.Source = e.Name, e.Value, int8(e.Source)
 					st.Configs = append(st.Configs, cfg)
 				}
 			} else {
@@ -120,56 +112,4 @@ func handleCreateTopics(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		resp.Topics = append(resp.Topics, st)
 	}
 	return resp, nil
-}
-
-// validateTopicConfigs checks names and (where typed) values of topic
-// configs, as Kafka's config validation does.
-func validateTopicConfigs(in []kmsg.CreateTopicsRequestTopicConfig) (map[string]string, error) {
-	out := map[string]string{}
-	for _, c := range in {
-		if _, known := knownTopicConfigs[c.Name]; !known {
-			return nil, fmt.Errorf("Unknown topic config name: %s", c.Name)
-		}
-		if c.Value == nil {
-			continue
-		}
-		if err := checkTopicConfigValue(c.Name, *c.Value); err != nil {
-			return nil, err
-		}
-		out[c.Name] = *c.Value
-	}
-	return out, nil
-}
-
-func checkTopicConfigValue(name, v string) error {
-	switch knownTopicConfigs[name] {
-	case "long":
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return fmt.Errorf("Invalid value %s for configuration %s: Not a number of type LONG", v, name)
-		}
-	case "int":
-		if _, err := strconv.ParseInt(v, 10, 32); err != nil {
-			return fmt.Errorf("Invalid value %s for configuration %s: Not a number of type INT", v, name)
-		}
-	case "bool":
-		if v != "true" && v != "false" {
-			return fmt.Errorf("Invalid value %s for configuration %s: Expected value to be either true or false", v, name)
-		}
-	}
-	return nil
-}
-
-// knownTopicConfigs are Kafka's topic-level config names and their types.
-var knownTopicConfigs = map[string]string{
-	"cleanup.policy": "list", "compression.type": "string", "compression.gzip.level": "int", "compression.lz4.level": "int",
-	"compression.zstd.level": "int", "delete.retention.ms": "long", "file.delete.delay.ms": "long", "flush.messages": "long",
-	"flush.ms": "long", "follower.replication.throttled.replicas": "list", "index.interval.bytes": "int",
-	"leader.replication.throttled.replicas": "list", "local.retention.bytes": "long", "local.retention.ms": "long",
-	"max.compaction.lag.ms": "long", "max.message.bytes": "int", "message.downconversion.enable": "bool",
-	"message.format.version": "string", "message.timestamp.after.max.ms": "long", "message.timestamp.before.max.ms": "long",
-	"message.timestamp.difference.max.ms": "long", "message.timestamp.type": "string", "min.cleanable.dirty.ratio": "double",
-	"min.compaction.lag.ms": "long", "min.insync.replicas": "int", "preallocate": "bool", "remote.storage.enable": "bool",
-	"retention.bytes": "long", "retention.ms": "long", "segment.bytes": "int", "segment.index.bytes": "int",
-	"segment.jitter.ms": "long", "segment.ms": "long", "unclean.leader.election.enable": "bool",
-	"remote.log.copy.disable": "bool", "remote.log.delete.on.disable": "bool",
 }

@@ -7,18 +7,45 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minikafka/minikafka/storage"
 )
 
+// topic is one generation of a topic: growPartitions replaces the struct
+// (copy on write) so readers holding a *topic keep a consistent partition
+// list without locks. Fields shared by every generation (name, id,
+// configs) never change, and conf points to the same holder.
 type topic struct {
 	name       string
 	id         [16]byte
 	partitions []*partition
-	configs    map[string]string // explicitly set topic configs
+	conf       *topicConf
 	internal   bool
 }
+
+// topicConf holds the explicitly set configs of a topic. The map is never
+// modified once published: AlterConfigs stores a new one, so the produce
+// path reads it with one atomic load.
+type topicConf struct {
+	m atomic.Pointer[map[string]string]
+}
+
+func newTopicConf(m map[string]string) *topicConf {
+	if m == nil {
+		m = map[string]string{}
+	}
+	c := &topicConf{}
+	c.m.Store(&m)
+	return c
+}
+
+// configs returns the explicitly set configs; callers must not modify it.
+func (t *topic) configs() map[string]string { return *t.conf.m.Load() }
+
+// setConfigs replaces the explicitly set configs.
+func (t *topic) setConfigs(m map[string]string) { t.conf.m.Store(&m) }
 
 type partition struct {
 	topic *topic
@@ -53,10 +80,13 @@ type seqEntry struct {
 }
 
 type topicState struct {
-	b      *Broker
-	mu     sync.RWMutex
-	byName map[string]*topic
-	byID   map[[16]byte]*topic
+	b  *Broker
+	mu sync.RWMutex
+	// configMu serializes config changes (read-modify-write of a topic's
+	// configs); readers never take it.
+	configMu sync.Mutex
+	byName   map[string]*topic
+	byID     map[[16]byte]*topic
 }
 
 func newTopicState(b *Broker) *topicState {
@@ -75,6 +105,7 @@ func (ts *topicState) getID(id [16]byte) *topic {
 	return ts.byID[id]
 }
 
+// partition returns a partition by topic name and index, nil if unknown.
 func (ts *topicState) partition(name string, p int32) *partition {
 	t := ts.get(name)
 	if t == nil || p < 0 || int(p) >= len(t.partitions) {
@@ -119,7 +150,7 @@ func (ts *topicState) create(name string, partitions int32, configs map[string]s
 	if t := ts.byName[name]; t != nil {
 		return t, false, nil
 	}
-	t := &topic{name: name, configs: configs, internal: name == "__consumer_offsets" || name == "__transaction_state"}
+	t := &topic{name: name, conf: newTopicConf(configs), internal: name == "__consumer_offsets" || name == "__transaction_state"}
 	_, _ = rand.Read(t.id[:])
 	if err := ts.addPartitions(t, partitions); err != nil {
 		return nil, false, err
@@ -141,16 +172,26 @@ func (ts *topicState) addPartitions(t *topic, n int32) error {
 	return nil
 }
 
-// growPartitions raises the partition count of a topic (CreatePartitions).
+// growPartitions raises the partition count of the topic named like t
+// (CreatePartitions) to total. It works on the current generation under
+// the lock, so concurrent growths cannot create a partition twice, and it
+// fails if the topic was deleted (or recreated) since t was read or
+// already has total partitions. Existing partitions are shared with the
+// new generation and keep pointing at the generation that created them
+// (their name, id and configs are the same).
 func (ts *topicState) growPartitions(t *topic, total int32) error {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	grown := &topic{name: t.name, id: t.id, partitions: append([]*partition(nil), t.partitions...), configs: t.configs, internal: t.internal}
-	if err := ts.addPartitions(grown, total-int32(len(t.partitions))); err != nil {
-		return err
+	cur := ts.byName[t.name]
+	if cur == nil || cur.id != t.id {
+		return fmt.Errorf("topic %s was deleted", t.name)
 	}
-	for _, p := range grown.partitions {
-		p.topic = grown
+	if int(total) <= len(cur.partitions) {
+		return fmt.Errorf("topic %s already has %d partitions", t.name, len(cur.partitions))
+	}
+	grown := &topic{name: cur.name, id: cur.id, partitions: append([]*partition(nil), cur.partitions...), conf: cur.conf, internal: cur.internal}
+	if err := ts.addPartitions(grown, total-int32(len(cur.partitions))); err != nil {
+		return err
 	}
 	ts.byName[t.name] = grown
 	ts.byID[t.id] = grown
@@ -173,42 +214,22 @@ func (ts *topicState) delete(name string) bool {
 	return t != nil
 }
 
-// config returns a topic config value: explicit, else the broker default.
+// topicConfig returns a topic config value and whether the topic sets it
+// explicitly; otherwise the broker-derived default (see configs.go).
 func (b *Broker) topicConfig(t *topic, key string) (string, bool) {
-	if v, ok := t.configs[key]; ok {
+	if v, ok := t.configs()[key]; ok {
 		return v, true
 	}
 	return b.defaultTopicConfig(key), false
 }
 
+// defaultTopicConfig is the value of a topic key for a topic that does not
+// set it.
 func (b *Broker) defaultTopicConfig(key string) string {
-	switch key {
-	case "retention.ms":
-		return strconv.FormatInt(b.cfg.RetentionMs, 10)
-	case "retention.bytes":
-		return strconv.FormatInt(b.cfg.RetentionBytes, 10)
-	case "max.message.bytes":
-		return strconv.Itoa(int(b.cfg.MessageMaxBytes))
+	if d := topicConfigByName[key]; d != nil {
+		return b.topicDefault(d)
 	}
-	return topicConfigDefaults[key]
-}
-
-// topicConfigDefaults are the topic configs clients commonly read, with
-// Kafka's defaults.
-var topicConfigDefaults = map[string]string{
-	"cleanup.policy":                      "delete",
-	"compression.type":                    "producer",
-	"max.message.bytes":                   "1048588",
-	"message.timestamp.type":              "CreateTime",
-	"min.insync.replicas":                 "1",
-	"retention.bytes":                     "-1",
-	"retention.ms":                        "604800000",
-	"segment.bytes":                       "1073741824",
-	"segment.ms":                          "604800000",
-	"min.cleanable.dirty.ratio":           "0.5",
-	"delete.retention.ms":                 "86400000",
-	"unclean.leader.election.enable":      "false",
-	"message.timestamp.difference.max.ms": "9223372036854775807",
+	return ""
 }
 
 func (ts *topicState) retain() {

@@ -72,7 +72,7 @@ func TestTxnCommitAbortSeenByReadCommitted(t *testing.T) {
 	_, addr := startGroupBroker(t, nil)
 	ctx := testContext(t, 60*time.Second)
 	admCl := newClient(t, addr)
-	createTopic(t, ctx, admCl, "txn-visibility", 2)
+	createGroupTopic(t, ctx, admCl, "txn-visibility", 2)
 	p := newClient(t, addr, kgo.TransactionalID("visibility"), kgo.DefaultProduceTopic("txn-visibility"),
 		kgo.TransactionTimeout(30*time.Second))
 	txn := func(prefix string, n int, end kgo.TransactionEndTry) {
@@ -135,7 +135,7 @@ func TestTxnReinitFencesAndAbortsOngoing(t *testing.T) {
 	_, addr := startGroupBroker(t, nil)
 	ctx := testContext(t, 60*time.Second)
 	admCl := newClient(t, addr)
-	createTopic(t, ctx, admCl, "fencing", 1)
+	createGroupTopic(t, ctx, admCl, "fencing", 1)
 	opts := []kgo.Opt{kgo.TransactionalID("shared-id"), kgo.DefaultProduceTopic("fencing")}
 	old := newClient(t, addr, opts...)
 	if err := old.BeginTransaction(); err != nil {
@@ -169,7 +169,7 @@ func TestTxnTimeoutAbortsAndFences(t *testing.T) {
 	b, addr := startGroupBroker(t, func(c *Config) { c.Now = clock.Now })
 	ctx := testContext(t, 60*time.Second)
 	admCl := newClient(t, addr)
-	createTopic(t, ctx, admCl, "slow", 1)
+	createGroupTopic(t, ctx, admCl, "slow", 1)
 	p := newClient(t, addr, kgo.TransactionalID("slowpoke"), kgo.DefaultProduceTopic("slow"), kgo.TransactionTimeout(time.Second))
 	if err := p.BeginTransaction(); err != nil {
 		t.Fatal(err)
@@ -200,8 +200,8 @@ func TestGroupTransactSessionETL(t *testing.T) {
 	_, addr := startGroupBroker(t, nil)
 	ctx := testContext(t, 90*time.Second)
 	admCl := newClient(t, addr)
-	createTopic(t, ctx, admCl, "etl-in", 3)
-	createTopic(t, ctx, admCl, "etl-out", 3)
+	createGroupTopic(t, ctx, admCl, "etl-in", 3)
+	createGroupTopic(t, ctx, admCl, "etl-out", 3)
 	const n = 300
 	in := newClient(t, addr, kgo.DefaultProduceTopic("etl-in"))
 	for i := 0; i < n; i++ {

@@ -1,8 +1,14 @@
 // Package principal defines who a connection is: the Principal
 // (`User:alice`, `Group:ops`), the authenticated Subject with its groups,
 // the pluggable Builder (Kafka's KafkaPrincipalBuilder) and GroupResolver,
-// and the decorators that compose resolvers. It imports nothing else of
-// minikafka.
+// and the decorators that compose resolvers (Chain, Cached).
+//
+// DefaultBuilder is Kafka's DefaultKafkaPrincipalBuilder: JavaDN formats a
+// client certificate's subject as Java's X500Principal.getName() and
+// MappingRules applies ssl.principal.mapping.rules to it. The resolvers
+// live in subpackages: jwtclaims (token claims), ldap (a directory),
+// static (a file) and osgroups (the host's accounts). The package and its
+// subpackages import nothing else of minikafka.
 package principal
 
 import (
@@ -108,7 +114,20 @@ func (f GroupResolverFunc) Groups(ctx context.Context, user Principal, ac *AuthC
 	return f(ctx, user, ac)
 }
 
-// BuildError is a builder failure whose message may be shown to the client.
-type BuildError struct{ Message string }
+// BuildError is a builder failure whose Message may be shown to the
+// client (SASL clients receive it with SASL_AUTHENTICATION_FAILED). Err is
+// the cause, for the log only.
+type BuildError struct {
+	Message string
+	Err     error
+}
 
-func (e *BuildError) Error() string { return e.Message }
+func (e *BuildError) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+// Unwrap returns the cause.
+func (e *BuildError) Unwrap() error { return e.Err }

@@ -27,14 +27,26 @@ var Versions = map[int16]VersionRange{
 	18: {0, 3},  // ApiVersions
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
+	21: {0, 2},  // DeleteRecords
 	22: {0, 4},  // InitProducerId
+	23: {0, 4},  // OffsetForLeaderEpoch
 	24: {0, 3},  // AddPartitionsToTxn
 	25: {0, 3},  // AddOffsetsToTxn
 	26: {0, 3},  // EndTxn
 	28: {0, 3},  // TxnOffsetCommit
+	29: {0, 3},  // DescribeAcls
+	30: {0, 3},  // CreateAcls
+	31: {0, 3},  // DeleteAcls
+	32: {0, 4},  // DescribeConfigs
+	33: {0, 2},  // AlterConfigs
 	36: {0, 2},  // SaslAuthenticate
+	37: {0, 3},  // CreatePartitions
 	42: {0, 2},  // DeleteGroups
+	44: {0, 1},  // IncrementalAlterConfigs
 	47: {0, 0},  // OffsetDelete
+	50: {0, 0},  // DescribeUserScramCredentials
+	51: {0, 0},  // AlterUserScramCredentials
+	60: {0, 1},  // DescribeCluster
 }
 
 // Keys returns the served keys in ascending order.
@@ -57,5 +69,17 @@ func ApiVersionsResponse(version int16) *kmsg.ApiVersionsResponse {
 		r := Versions[k]
 		resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: k, MinVersion: r.Min, MaxVersion: r.Max})
 	}
+	return resp
+}
+
+// ApiVersionsUnsupportedResponse is the v0 answer to an ApiVersions request
+// of a version we do not serve: UNSUPPORTED_VERSION with only the
+// ApiVersions entry, so that the client retries at a version we know (as
+// Kafka's ApiVersionsRequest.getErrorResponse, KIP-511).
+func ApiVersionsUnsupportedResponse() *kmsg.ApiVersionsResponse {
+	resp := kmsg.NewPtrApiVersionsResponse()
+	resp.ErrorCode = 35 // UNSUPPORTED_VERSION
+	r := Versions[18]
+	resp.ApiKeys = []kmsg.ApiVersionsResponseApiKey{{ApiKey: 18, MinVersion: r.Min, MaxVersion: r.Max}}
 	return resp
 }

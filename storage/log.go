@@ -30,6 +30,9 @@ type Log interface {
 	// Read calls fn for the batches holding offsets from offset up to (not
 	// including) upTo, in order, until fn returns false or maxBytes have been
 	// passed (at least one batch is always passed if any exists).
+	// fn may keep b.Data after Read returns (the broker writes fetch
+	// responses from it): implementations never modify or reuse the bytes
+	// of a batch once it is appended.
 	Read(offset, upTo int64, maxBytes int, fn func(b *Batch) bool) error
 	// StartOffset is the log start offset; EndOffset the next offset to be
 	// assigned (the high watermark of a single-replica log).
@@ -38,16 +41,20 @@ type Log interface {
 	// DeleteBefore advances the log start offset to offset (DeleteRecords),
 	// dropping whole batches that end before it.
 	DeleteBefore(offset int64) error
-	// OffsetForTimestamp returns the first offset whose batch has a max
-	// timestamp ≥ ts, with that timestamp; found=false when none has.
+	// OffsetForTimestamp returns the offset and timestamp of the first
+	// record at or above the log start whose timestamp is ≥ ts (record
+	// granularity, as Kafka); found=false when there is none.
 	OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool)
-	// MaxTimestamp returns the offset and value of the largest timestamp.
+	// MaxTimestamp returns the offset of the first record carrying the
+	// largest timestamp, and that timestamp (-1, -1 for an empty log).
 	MaxTimestamp() (offset, timestamp int64)
 	// Size is the number of bytes held.
 	Size() int64
-	// Retain drops the oldest batches while the log holds more than
-	// maxBytes (if ≥ 0) or their max timestamp is older than minTimestamp
-	// (if > 0). It never drops the active (newest) batch.
+	// Retain applies retention to the oldest batches, each standing for a
+	// Kafka segment: a batch is dropped while the log would still hold at
+	// least maxBytes without it (if maxBytes ≥ 0), or when its max
+	// timestamp is older than minTimestamp (if minTimestamp > 0). The log
+	// start offset moves past dropped batches; the newest batch may go too.
 	Retain(maxBytes int64, minTimestamp int64)
 }
 

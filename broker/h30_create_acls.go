@@ -1,0 +1,78 @@
+package broker
+
+// CreateAcls (30), v0–3. ACL: Cluster ALTER; denied: 31 on every result.
+// Without an ACL manager: 54 "No Authorizer is configured." on every
+// result. Parsing fails (connection closed, no response) on an UNKNOWN
+// resource type, pattern type, operation or permission, and on a v0
+// creation whose pattern type is not LITERAL. A creation with resource
+// type ANY, pattern type MATCH/ANY, operation ANY or permission ANY fails
+// the whole request (every result UNKNOWN_SERVER_ERROR). Otherwise each
+// creation gets 0 or 42 INVALID_REQUEST with Kafka's message, in request
+// order; valid ACLs are durable before the response is sent.
+
+import (
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	az "github.com/minikafka/minikafka/authorizer"
+	"github.com/minikafka/minikafka/protocol"
+)
+
+func init() { register(30, handleCreateACLs) }
+
+func handleCreateACLs(c *conn, r *protocol.Request) (kmsg.Response, error) {
+	req := r.Body.(*kmsg.CreateACLsRequest)
+	resp := req.ResponseKind().(*kmsg.CreateACLsResponse)
+	acls := make([]az.ACL, len(req.Creations))
+	for i, cr := range req.Creations {
+		a := az.ACL{
+			ResourceType: az.ResourceTypeFromCode(int8(cr.ResourceType)),
+			ResourceName: cr.ResourceName,
+			PatternType:  az.PatternTypeFromCode(int8(cr.ResourcePatternType)),
+			Principal:    cr.Principal,
+			Host:         cr.Host,
+			Operation:    az.OperationFromCode(int8(cr.Operation)),
+			Permission:   az.PermissionFromCode(int8(cr.PermissionType)),
+		}
+		if r.Version == 0 && a.PatternType != az.PatternLiteral {
+			return nil, errV0Pattern
+		}
+		if a.ResourceType == az.ResourceUnknown || a.PatternType == az.PatternUnknown || a.Operation == az.OpUnknown || a.Permission == az.PermUnknown {
+			return nil, errUnknownACLElement
+		}
+		acls[i] = a
+	}
+	resp.Results = make([]kmsg.CreateACLsResponseResult, len(acls))
+	setAll := func(code int16, msg *string) {
+		for i := range resp.Results {
+			resp.Results[i] = kmsg.NewCreateACLsResponseResult()
+			resp.Results[i].ErrorCode, resp.Results[i].ErrorMessage = code, msg
+		}
+	}
+	if !c.authorizeOp(az.OpAlter, az.ResourceCluster, az.ClusterName) {
+		setAll(kerr.ClusterAuthorizationFailed.Code, clusterDenied(r.Key))
+		return resp, nil
+	}
+	if c.b.cfg.ACLs == nil {
+		setAll(kerr.SecurityDisabled.Code, strp(noAuthorizerChange))
+		return resp, nil
+	}
+	results, err := c.b.cfg.ACLs.CreateACLs(c.b.ctx, acls)
+	if err != nil {
+		c.b.log.Info("CreateAcls failed", "client", c.host, "principal", c.subject.User.String(), "acls", len(acls), "err", err)
+		setAll(aclResultCode(err))
+		return resp, nil
+	}
+	created := 0
+	for i := range resp.Results {
+		resp.Results[i] = kmsg.NewCreateACLsResponseResult()
+		resp.Results[i].ErrorCode, resp.Results[i].ErrorMessage = aclResultCode(results[i])
+		if results[i] == nil {
+			created++
+		} else {
+			c.b.log.Info("CreateAcls: ACL rejected", "client", c.host, "principal", c.subject.User.String(), "acl", acls[i].String(), "err", results[i])
+		}
+	}
+	c.b.log.Info("ACLs created", "client", c.host, "principal", c.subject.User.String(), "accepted", created, "rejected", len(acls)-created)
+	return resp, nil
+}

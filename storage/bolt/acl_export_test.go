@@ -1,0 +1,4 @@
+package bolt
+
+// ACLValueForTest exposes the record encoder to the external tests.
+var ACLValueForTest = aclValue
