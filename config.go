@@ -43,8 +43,9 @@ type Config struct {
 	// GroupInitialRebalanceDelay is group.initial.rebalance.delay.ms
 	// (default 0 here: a test double should not make tests wait 3 s).
 	GroupInitialRebalanceDelay time.Duration
-	// Groups configures the group and transaction coordinators.
-	Groups GroupsConfig
+	// Coordinators configures the group and transaction coordinators
+	// (coordinators_wiring.go).
+	Coordinators CoordinatorConfig
 
 	// SASL configures authentication.
 	SASL SASLConfig

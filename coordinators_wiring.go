@@ -6,9 +6,9 @@ import (
 	"github.com/minikafka/minikafka/broker"
 )
 
-// GroupsConfig configures the group and transaction coordinators. Zero
+// CoordinatorConfig configures the group and transaction coordinators. Zero
 // values take Kafka's defaults (given per field with the key name).
-type GroupsConfig struct {
+type CoordinatorConfig struct {
 	// MinSessionTimeout and MaxSessionTimeout bound the session timeout a
 	// JoinGroup may ask for (group.min.session.timeout.ms, default 6 s;
 	// group.max.session.timeout.ms, default 30 min); outside them the join
@@ -24,12 +24,12 @@ type GroupsConfig struct {
 }
 
 func init() {
-	wirers = append(wirers, wireGroups)
-	propertySections = append(propertySections, groupProperties)
+	wirers = append(wirers, wireCoordinators)
+	propertySections = append(propertySections, coordinatorProperties)
 }
 
-func wireGroups(mb *Broker, bc *broker.Config) error {
-	g := mb.cfg.Groups
+func wireCoordinators(mb *Broker, bc *broker.Config) error {
+	g := mb.cfg.Coordinators
 	bc.GroupMinSessionTimeout = g.MinSessionTimeout
 	bc.GroupMaxSessionTimeout = g.MaxSessionTimeout
 	bc.OffsetsRetention = g.OffsetsRetention
@@ -37,13 +37,13 @@ func wireGroups(mb *Broker, bc *broker.Config) error {
 	return nil
 }
 
-// groupProperties reads the group and transaction coordinator keys.
-func groupProperties(p *Properties, c *Config) error {
+// coordinatorProperties reads the group and transaction coordinator keys.
+func coordinatorProperties(p *Properties, c *Config) error {
 	for _, err := range []error{
-		p.Millis("group.min.session.timeout.ms", func(d time.Duration) { c.Groups.MinSessionTimeout = d }),
-		p.Millis("group.max.session.timeout.ms", func(d time.Duration) { c.Groups.MaxSessionTimeout = d }),
-		p.Int("offsets.retention.minutes", 32, func(n int64) { c.Groups.OffsetsRetention = time.Duration(n) * time.Minute }),
-		p.Millis("transaction.max.timeout.ms", func(d time.Duration) { c.Groups.TransactionMaxTimeout = d }),
+		p.Millis("group.min.session.timeout.ms", func(d time.Duration) { c.Coordinators.MinSessionTimeout = d }),
+		p.Millis("group.max.session.timeout.ms", func(d time.Duration) { c.Coordinators.MaxSessionTimeout = d }),
+		p.Int("offsets.retention.minutes", 32, func(n int64) { c.Coordinators.OffsetsRetention = time.Duration(n) * time.Minute }),
+		p.Millis("transaction.max.timeout.ms", func(d time.Duration) { c.Coordinators.TransactionMaxTimeout = d }),
 	} {
 		if err != nil {
 			return err

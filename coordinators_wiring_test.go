@@ -46,10 +46,10 @@ func TestGroupPropertiesReachTheCoordinator(t *testing.T) {
 	if err != nil || len(warnings) != 0 {
 		t.Fatalf("apply: %v %v", err, warnings)
 	}
-	want := minikafka.GroupsConfig{MinSessionTimeout: 500 * time.Millisecond, MaxSessionTimeout: time.Minute,
+	want := minikafka.CoordinatorConfig{MinSessionTimeout: 500 * time.Millisecond, MaxSessionTimeout: time.Minute,
 		OffsetsRetention: time.Hour, TransactionMaxTimeout: 30 * time.Second}
-	if cfg.Groups != want {
-		t.Fatalf("groups config %+v, want %+v", cfg.Groups, want)
+	if cfg.Coordinators != want {
+		t.Fatalf("coordinator config %+v, want %+v", cfg.Coordinators, want)
 	}
 	_, addr := minikafka.Start(t, minikafka.WithConfig(cfg))
 	// Accepted: the v9 join goes on to ask for a member id.
