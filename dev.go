@@ -29,6 +29,7 @@ func DevConfig() Config {
 	for _, name := range sortedNames(users) {
 		cfg.SASL.ScramUsers = append(cfg.SASL.ScramUsers, ScramUser{Name: name, Password: users[name]}) // both SCRAM mechanisms
 	}
+	devOAuth(&cfg) // OAUTHBEARER + development token issuer (oauth_dev.go)
 	return cfg
 }
 

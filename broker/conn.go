@@ -237,7 +237,9 @@ func (c *conn) handleFrame(frame []byte) bool {
 		if !c.gateAllows(frame, key) {
 			return false
 		}
-	} else if !c.sessionExpiry.IsZero() && key != keySaslHandshake && c.b.now().After(c.sessionExpiry) {
+	} else if !c.sessionExpiry.IsZero() && c.b.now().After(c.sessionExpiry) && (key != keySaslHandshake || !c.canReauth()) {
+		// KIP-368 lazy expiry: only a SaslHandshake that can start a
+		// re-authentication passes an expired session.
 		c.b.log.Info("closing connection: session expired", "listener", c.l.cfg.Name, "client", c.host, "principal", c.subject.User.String(), "expired", c.sessionExpiry)
 		c.b.m.expiredKilled(c.l.cfg.Name)
 		return false

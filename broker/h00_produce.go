@@ -61,10 +61,13 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		for j := range rt.Partitions {
 			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
+			// Default also leaves CurrentLeader (KIP-951, v10+) at -1/-1 so
+			// that it is not sent: a zero value would tell clients that
+			// node 0 leads the partition (librdkafka 2.11 warns "new
+			// leader0 not found in cache" when node.id is not 0).
+			sp.Default()
 			sp.Partition = rp.Partition
 			sp.BaseOffset = -1
-			sp.LogAppendTime = -1
-			sp.LogStartOffset = -1
 			sp.ErrorCode = code
 			if code != 0 {
 				anyErr = true
