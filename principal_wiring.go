@@ -3,7 +3,6 @@ package minikafka
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -91,14 +90,6 @@ func init() {
 func wirePrincipals(mb *Broker, bc *broker.Config) error {
 	pc := mb.cfg.Principals
 	custom := pc.Builder
-	if mb.cfg.PrincipalBuilder != nil {
-		// Config.PrincipalBuilder (WithPrincipalBuilder) is the same
-		// setting under another name.
-		if custom != nil {
-			return errors.New("minikafka: config: set Config.PrincipalBuilder or Config.Principals.Builder, not both")
-		}
-		custom = mb.cfg.PrincipalBuilder
-	}
 	if custom != nil {
 		bc.Principals = custom
 		return nil

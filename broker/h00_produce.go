@@ -1,15 +1,22 @@
 package broker
 
-// Produce (0), v3–11. ACL: TransactionalId WRITE when the batch is
-// transactional (denied: 53 on every partition), then Topic WRITE per topic
-// (denied: 29 per partition), before any existence check. Batches are
-// stored as received (wire bytes); only the 61-byte header is read, for the
-// CRC, offsets and idempotent sequence checks. The request frame is a
-// pooled buffer reused once the handler returns (conn.frameAllocator):
-// nothing may keep a slice of it except through c.ownFrame. acks=0 with an error closes
-// the connection, as Kafka does.
+// Produce (0), v3–11. ACL: TransactionalId WRITE when a batch is
+// transactional (a null transactional id is denied; denied: 53 on every
+// partition), then Topic WRITE per topic (denied: 29 per partition),
+// before any existence check. Batches are stored as received (wire bytes);
+// only the 61-byte header is read, for the CRC, offsets and idempotent
+// sequence checks (KIP-360: a producer the partition does not know may
+// start at any sequence). A transactional batch must go to a partition of
+// its transactional id's ongoing transaction (else INVALID_TXN_STATE;
+// another id's producer: INVALID_PRODUCER_ID_MAPPING); a non-transactional
+// batch from a producer with an open transaction there is
+// INVALID_TXN_STATE. The request frame is a pooled buffer reused once the
+// handler returns (conn.frameAllocator): nothing may keep a slice of it
+// except through c.ownFrame. acks=0 with an error closes the connection,
+// as Kafka does.
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -26,7 +33,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	txnCode := int16(0)
-	if req.TransactionID != nil && !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID) {
+	if hasTransactionalBatch(req) && (req.TransactionID == nil || !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID)) {
 		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
@@ -102,6 +109,21 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		return nil, nil
 	}
 	return resp, nil
+}
+
+// hasTransactionalBatch reports whether a partition's batch has the
+// transactional attribute (Kafka's hasTransactionalRecords): only then is
+// TransactionalId WRITE checked, and a null transactional id is denied.
+func hasTransactionalBatch(req *kmsg.ProduceRequest) bool {
+	for i := range req.Topics {
+		for j := range req.Topics[i].Partitions {
+			rec := req.Topics[i].Partitions[j].Records
+			if len(rec) >= 23 && binary.BigEndian.Uint16(rec[21:])&attrTransactional != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // appendBatch validates and appends one record batch to p. It returns the
