@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/minikafka/minikafka/broker"
-	"github.com/minikafka/minikafka/principal"
 	"github.com/minikafka/minikafka/protocol"
 )
 
@@ -52,10 +51,6 @@ type Config struct {
 
 	// Authorizer configures authorization (authorizer_wiring.go).
 	Authorizer AuthorizerConfig
-	// PrincipalBuilder builds the subject (user principal and groups) of
-	// every connection (Kafka's principal.builder.class); nil: Kafka's
-	// default (the SASL or TLS identity, User:ANONYMOUS on PLAINTEXT).
-	PrincipalBuilder principal.Builder
 	// OAuth configures OAUTHBEARER validation and the development token
 	// issuer (oauth_config.go).
 	OAuth OAuthConfig

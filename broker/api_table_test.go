@@ -63,6 +63,8 @@ var apiWireTests = map[int16][]func(*testing.T){
 	31: {TestACLAPIsRoundTrip},                                                               // DeleteAcls
 	42: {TestGroupAdminAPIs},                                                                 // DeleteGroups
 	47: {TestGroupAdminAPIs},                                                                 // OffsetDelete
+	50: {TestScramUserAPIs},                                                                  // DescribeUserScramCredentials
+	51: {TestScramUserAPIs},                                                                  // AlterUserScramCredentials
 }
 
 func testName(f func(*testing.T)) string {

@@ -53,8 +53,11 @@ func randomFetch(r *rand.Rand, v int16) (*kmsg.FetchResponse, []FetchRecords) {
 					rec = append(rec, b)
 				}
 			}
-			if rec != nil {
-				p.RecordBatches = bytes.Join(rec, nil)
+			// nil records encode as empty, never null (Kafka never sends
+			// null records), so kmsg's reference is given empty bytes too.
+			p.RecordBatches = bytes.Join(rec, nil)
+			if p.RecordBatches == nil {
+				p.RecordBatches = []byte{}
 			}
 			recs = append(recs, rec)
 			t.Partitions = append(t.Partitions, p)
