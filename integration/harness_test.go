@@ -7,6 +7,7 @@ package integration
 // exits cleanly (status 0, no data race, no panic, no ERROR log line).
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -226,7 +227,7 @@ func launch(dir string, cfg BinaryConfig, attempt int) (*Binary, error) {
 	}()
 	first := cfg.Listeners[0]
 	var probeTLS *tls.Config
-	if p := first.SecurityProtocol; p == "SSL" || p == "SASL_SSL" {
+	if p := cmp.Or(first.SecurityProtocol, first.Name); p == "SSL" || p == "SASL_SSL" {
 		probeTLS = cfg.ProbeTLS
 		if probeTLS == nil {
 			probeTLS = &tls.Config{InsecureSkipVerify: true} // readiness only; the tests verify
