@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -112,10 +113,11 @@ type Binary struct {
 	LogPath    string // stdout and stderr of the process
 	DataDir    string // log.dirs, when BinaryConfig.DataDir
 
-	addrs  map[string]string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error // Wait's result, valid once exited is closed
+	addrs    map[string]string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	err      error // Wait's result, valid once exited is closed
+	stopOnce sync.Once
 }
 
 // Addr returns host:port of the named listener; it fails the test for an
@@ -153,7 +155,7 @@ func startBinary(t *testing.T, cfg BinaryConfig) *Binary {
 	for attempt := 1; attempt <= 3; attempt++ {
 		b, err := launch(dir, cfg, attempt)
 		if err == nil {
-			t.Cleanup(func() { b.stop(t) })
+			t.Cleanup(func() { b.Stop(t) })
 			return b
 		}
 		lastLog = ""
@@ -269,9 +271,14 @@ func (b *Binary) waitReady(addr string, tlsCfg *tls.Config, timeout time.Duratio
 	}
 }
 
-// stop sends SIGTERM and fails t unless the broker exits with status 0
-// and a log free of panics, data races and ERROR lines. The log is dumped
-// when t failed.
+// Stop sends SIGTERM and fails t unless the broker exits with status 0
+// and a log free of panics, data races and ERROR lines; the log is dumped
+// when t failed. startBinary's cleanup calls it; later calls do nothing.
+func (b *Binary) Stop(t *testing.T) {
+	t.Helper()
+	b.stopOnce.Do(func() { b.stop(t) })
+}
+
 func (b *Binary) stop(t *testing.T) {
 	t.Helper()
 	_ = b.cmd.Process.Signal(syscall.SIGTERM)
