@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,9 +65,12 @@ func runMain(m *testing.M) int {
 // detector when the tests themselves run with it, so that races the real
 // clients provoke in the broker fail the test that provoked them.
 func buildBinary(out string) error {
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	// The go command that runs the tests sets GOROOT for them.
+	goTool := "go"
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			goTool = p
+		}
 	}
 	args := []string{"build", "-o", out}
 	if raceEnabled {
@@ -81,6 +83,11 @@ func buildBinary(out string) error {
 		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, b)
 	}
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // ListenerSpec is one listener of a started binary.
