@@ -128,8 +128,11 @@ func readConfluent(t *testing.T, cons *kafka.Consumer, n int) []record {
 	return got
 }
 
-func TestConfluentProduceConsume(t *testing.T) {
-	c := testCluster(t)
+func TestConfluentProduceConsume(t *testing.T) { roundTripConfluent(t, testCluster(t)) }
+
+// roundTripConfluent produces with confluent-kafka-go and consumes with an
+// assign()-only consumer.
+func roundTripConfluent(t *testing.T, c *Cluster) {
 	topic := createTopic(t, c, 3)
 	recs := makeRecords(topic, 200)
 	produceConfluent(t, c, topic, recs)

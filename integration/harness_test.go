@@ -7,6 +7,7 @@ package integration
 // exits cleanly (status 0, no data race, no panic, no ERROR log line).
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -18,8 +19,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -64,9 +65,12 @@ func runMain(m *testing.M) int {
 // detector when the tests themselves run with it, so that races the real
 // clients provoke in the broker fail the test that provoked them.
 func buildBinary(out string) error {
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	// The go command that runs the tests sets GOROOT for them.
+	goTool := "go"
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			goTool = p
+		}
 	}
 	args := []string{"build", "-o", out}
 	if raceEnabled {
@@ -79,6 +83,11 @@ func buildBinary(out string) error {
 		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, b)
 	}
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // ListenerSpec is one listener of a started binary.
@@ -111,10 +120,11 @@ type Binary struct {
 	LogPath    string // stdout and stderr of the process
 	DataDir    string // log.dirs, when BinaryConfig.DataDir
 
-	addrs  map[string]string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error // Wait's result, valid once exited is closed
+	addrs    map[string]string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	err      error // Wait's result, valid once exited is closed
+	stopOnce sync.Once
 }
 
 // Addr returns host:port of the named listener; it fails the test for an
@@ -152,7 +162,7 @@ func startBinary(t *testing.T, cfg BinaryConfig) *Binary {
 	for attempt := 1; attempt <= 3; attempt++ {
 		b, err := launch(dir, cfg, attempt)
 		if err == nil {
-			t.Cleanup(func() { b.stop(t) })
+			t.Cleanup(func() { b.Stop(t) })
 			return b
 		}
 		lastLog = ""
@@ -226,7 +236,7 @@ func launch(dir string, cfg BinaryConfig, attempt int) (*Binary, error) {
 	}()
 	first := cfg.Listeners[0]
 	var probeTLS *tls.Config
-	if p := first.SecurityProtocol; p == "SSL" || p == "SASL_SSL" {
+	if p := cmp.Or(first.SecurityProtocol, first.Name); p == "SSL" || p == "SASL_SSL" {
 		probeTLS = cfg.ProbeTLS
 		if probeTLS == nil {
 			probeTLS = &tls.Config{InsecureSkipVerify: true} // readiness only; the tests verify
@@ -268,9 +278,14 @@ func (b *Binary) waitReady(addr string, tlsCfg *tls.Config, timeout time.Duratio
 	}
 }
 
-// stop sends SIGTERM and fails t unless the broker exits with status 0
-// and a log free of panics, data races and ERROR lines. The log is dumped
-// when t failed.
+// Stop sends SIGTERM and fails t unless the broker exits with status 0
+// and a log free of panics, data races and ERROR lines; the log is dumped
+// when t failed. startBinary's cleanup calls it; later calls do nothing.
+func (b *Binary) Stop(t *testing.T) {
+	t.Helper()
+	b.stopOnce.Do(func() { b.stop(t) })
+}
+
 func (b *Binary) stop(t *testing.T) {
 	t.Helper()
 	_ = b.cmd.Process.Signal(syscall.SIGTERM)

@@ -154,8 +154,11 @@ func readKafkaGo(t *testing.T, n int, readers ...*kafka.Reader) []record {
 	return got
 }
 
-func TestKafkaGoWriterReader(t *testing.T) {
-	c := testCluster(t)
+func TestKafkaGoWriterReader(t *testing.T) { roundTripKafkaGo(t, testCluster(t)) }
+
+// roundTripKafkaGo writes with a kafka.Writer and reads with a Reader per
+// partition.
+func roundTripKafkaGo(t *testing.T, c *Cluster) {
 	topic := createTopic(t, c, 3)
 	recs := makeRecords(topic, 200)
 	produceKafkaGo(t, c, topic, recs)

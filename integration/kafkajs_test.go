@@ -30,6 +30,14 @@ func TestKafkaJSProduce(t *testing.T) {
 	checkRecords(t, recs, consumeKgo(t, c, topic, len(recs), kgo.ReadUncommitted()))
 }
 
+// roundTripKafkaJS produces with kafkajs and reads back with a kafkajs
+// consumer group (kafkajs has no other consumer).
+func roundTripKafkaJS(t *testing.T, c *Cluster) {
+	topic := createTopic(t, c, 3)
+	recs := produceKafkaJS(t, c, topic, makeRecords(topic, 100))
+	checkRecords(t, recs, nodeScript(t, c, nil, kafkajsScript, "consume", topic, "100", "it-kafkajs-"+randHex(4)))
+}
+
 func TestKafkaJSConsumerGroup(t *testing.T) {
 	c := testCluster(t)
 	topic := createTopic(t, c, 3)

@@ -94,8 +94,11 @@ func kcatRecords(t *testing.T, out []byte) []record {
 	return recs
 }
 
-func TestKcatProduceConsume(t *testing.T) {
-	c := testCluster(t)
+func TestKcatProduceConsume(t *testing.T) { roundTripKcat(t, testCluster(t)) }
+
+// roundTripKcat produces with kcat -P, checks with the reference consumer,
+// and reads back with kcat -C.
+func roundTripKcat(t *testing.T, c *Cluster) {
 	topic := createTopic(t, c, 3)
 	recs := makeRecords(topic, 200)
 	kcatProduce(t, c, topic, recs)

@@ -84,8 +84,10 @@ func produceKgo(t *testing.T, cl *kgo.Client, topic string, recs []record) {
 	}
 }
 
-func TestKgoProduceConsume(t *testing.T) {
-	c := testCluster(t)
+func TestKgoProduceConsume(t *testing.T) { roundTripKgo(t, testCluster(t)) }
+
+// roundTripKgo produces with acks=all and consumes outside any group.
+func roundTripKgo(t *testing.T, c *Cluster) {
 	topic := createTopic(t, c, 3)
 	recs := makeRecords(topic, 300)
 	produceKgo(t, newKgoClient(t, c, kgo.RequiredAcks(kgo.AllISRAcks())), topic, recs)

@@ -22,8 +22,11 @@ func produceKafkaPython(t *testing.T, c *Cluster, topic string, recs []record) [
 	return acked
 }
 
-func TestKafkaPythonProduceConsume(t *testing.T) {
-	c := testCluster(t)
+func TestKafkaPythonProduceConsume(t *testing.T) { roundTripKafkaPython(t, testCluster(t)) }
+
+// roundTripKafkaPython produces with kafka-python and consumes with a
+// consumer assigned every partition.
+func roundTripKafkaPython(t *testing.T, c *Cluster) {
 	topic := createTopic(t, c, 3)
 	recs := produceKafkaPython(t, c, topic, makeRecords(topic, 200))
 	checkRecords(t, recs, pythonScript(t, c, nil, kafkaPythonScript, "consume", topic, strconv.Itoa(len(recs))))
