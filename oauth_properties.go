@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minikafka/minikafka/sasl/jaas"
 )
 
 func init() { propertySections = append(propertySections, oauthProperties) }
@@ -103,14 +105,14 @@ func readOAuthListenerOnly(p *Properties, prefix string, v *OAuthValidation) err
 	if !ok {
 		return nil
 	}
-	entries, err := parseJAASEntries(s)
+	entry, err := jaas.ParseOne(s)
 	if err != nil {
 		return p.Errorf(key, "%v", err)
 	}
-	if len(entries) != 1 || entries[0].Class != oauthLoginModule {
-		return p.Errorf(key, "must hold exactly one %s entry", oauthLoginModule)
+	if entry.LoginModule != oauthLoginModule {
+		return p.Errorf(key, "must hold exactly one %s entry, not %s", oauthLoginModule, entry.LoginModule)
 	}
-	opts := entries[0].Options
+	opts := entry.Options
 	u := &v.Unsecured
 	u.PrincipalClaim = opts["unsecuredValidatorPrincipalClaimName"]
 	u.ScopeClaim = opts["unsecuredValidatorScopeClaimName"]

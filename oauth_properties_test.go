@@ -96,7 +96,7 @@ func TestOAuthPropertiesErrors(t *testing.T) {
 		"plain login module": {"listener.name.client.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required;",
 			"server.properties:4: listener.name.client.oauthbearer.sasl.jaas.config: must hold exactly one org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule entry"},
 		"jaas without semicolon": {"listener.name.client.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required",
-			"does not end with ';'"},
+			"JAAS config entry not terminated by semi-colon"},
 		"negative skew ms": {`listener.name.client.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorAllowableClockSkewMs="-1";`,
 			"unsecuredValidatorAllowableClockSkewMs must be a non-negative integer"},
 		"bad refresh":        {"sasl.oauthbearer.jwks.endpoint.refresh.ms=soon", `server.properties:4: sasl.oauthbearer.jwks.endpoint.refresh.ms: invalid integer "soon"`},

@@ -3,8 +3,6 @@ package oauth_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"os/exec"
 	"regexp"
@@ -187,26 +185,12 @@ func TestKcatUnsecuredJWT(t *testing.T) {
 	if _, stderr, err := kcat(t, "hello from kcat\n", append(kcatUnsecuredArgs(addr), "-P", "-t", "kcat")...); err != nil {
 		t.Fatalf("kcat produce: %v\n%s", err, stderr)
 	}
-	// Read it back with franz-go and an unsecured token of its own. (kcat
-	// -C cannot be used yet: the broker's Fetch answers null records for an
-	// empty fetch, which librdkafka rejects: "invalid MessageSetSize -1".)
-	unsigned := func(context.Context) (string, error) {
-		claims, _ := json.Marshal(map[string]any{"sub": "bob", "exp": time.Now().Add(time.Minute).Unix()})
-		return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".", nil
+	out, stderr, err := kcat(t, "", append(kcatUnsecuredArgs(addr), "-C", "-t", "kcat", "-o", "beginning", "-e")...)
+	if err != nil || !strings.Contains(out, "hello from kcat") {
+		t.Fatalf("kcat consume: %v %q\n%s", err, out, stderr)
 	}
-	c := franzClient(t, addr, unsigned, kgo.ConsumeTopics("kcat"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	ctx := ctxTimeout(t, 20*time.Second)
-	for got := ""; got != "hello from kcat"; {
-		fs := c.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatal("the record produced by kcat was not consumed")
-		}
-		fs.EachRecord(func(r *kgo.Record) { got = string(r.Value) })
-	}
-	for _, who := range []string{"User:alice", "User:bob"} {
-		if len(lb.lines("msg=authenticated", "principal="+who)) == 0 {
-			t.Fatalf("no authentication of %s:\n%s", who, lb.String())
-		}
+	if n := len(lb.lines("msg=authenticated", "principal=User:alice")); n < 2 {
+		t.Fatalf("%d authentications of alice, want one per kcat run at least:\n%s", n, lb.String())
 	}
 }
 
