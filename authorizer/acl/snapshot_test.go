@@ -79,7 +79,7 @@ func TestIncrementalSnapshotsMatchBulkAndStayImmutable(t *testing.T) {
 		want []string
 	}
 	var history []frozen
-	for step := 0; step < 150; step++ {
+	for step := 0; step < 80; step++ {
 		var add, del []az.ACL
 		for i := r.Intn(4); i >= 0; i-- {
 			add = append(add, randACL())
