@@ -29,7 +29,9 @@ func TestGroupsClaimToGroupACL(t *testing.T) {
 	addr := b.Addr(listenerName)
 	ctx := ctxTimeout(t, 30*time.Second)
 	token := func(sub string, groups ...string) func(context.Context) (string, error) {
-		return func(context.Context) (string, error) { return b.MintToken(sub, map[string]any{"groups": groups}, time.Minute) }
+		return func(context.Context) (string, error) {
+			return b.MintToken(sub, map[string]any{"groups": groups}, time.Minute)
+		}
 	}
 	if _, err := kadm.NewClient(franzClient(t, addr, token("admin"))).CreateTopic(ctx, 1, 1, nil, "orders"); err != nil {
 		t.Fatalf("create topic as super user: %v", err)
