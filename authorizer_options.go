@@ -42,8 +42,9 @@ func WithAuthorizer(z authorizer.Authorizer) Option {
 	return func(c *Config) { c.Authorizer.Custom = z }
 }
 
-// WithPrincipalBuilder sets the builder of every connection's subject (for
-// example one that adds Group: principals).
+// WithPrincipalBuilder sets the builder of every connection's subject
+// (Config.Principals.Builder), for example one that adds Group:
+// principals.
 func WithPrincipalBuilder(b principal.Builder) Option {
 	return func(c *Config) { c.Principals.Builder = b }
 }

@@ -42,6 +42,9 @@ type Config struct {
 	// GroupInitialRebalanceDelay is group.initial.rebalance.delay.ms
 	// (default 0 here: a test double should not make tests wait 3 s).
 	GroupInitialRebalanceDelay time.Duration
+	// Coordinators configures the group and transaction coordinators
+	// (coordinators_wiring.go).
+	Coordinators CoordinatorConfig
 
 	// SASL configures authentication.
 	SASL SASLConfig

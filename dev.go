@@ -10,9 +10,11 @@ import "sort"
 //   - the admin HTTP listener on 127.0.0.1:9644 (/metrics, /healthz).
 //
 // There is deliberately no unauthenticated listener. Authorization is not
-// on yet: once the ACL authorizer lands, this default turns it on with
-// super.users=User:admin, so that admin may do anything and alice and bob
-// only what ACLs grant them (authorizer wiring: add it here).
+// on in this default yet. The ACL authorizer's owner turns it on here with
+// cfg.Authorizer = AuthorizerConfig{Enabled: true, SuperUsers:
+// []string{"User:admin"}} (plus demo ACLs for alice and bob), so that admin
+// may do anything and the others only what ACLs grant them; the serve
+// banner and the README then need a line about it.
 func DevConfig() Config {
 	users := DevUsers()
 	cfg := Config{

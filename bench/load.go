@@ -79,38 +79,46 @@ func (c *child) line(prefix string) (string, error) {
 	return v, nil
 }
 
-func (c *child) rss() (int64, error) {
-	if _, err := io.WriteString(c.stdin, "rss\n"); err != nil {
-		return 0, err
-	}
-	v, err := c.line("rss")
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseInt(v, 10, 64)
+// stat is what the broker process reports about itself.
+type stat struct {
+	peakRSS int64
+	cpu     time.Duration
 }
 
-// stop ends the child and returns its peak RSS and CPU time.
-func (c *child) stop() (int64, time.Duration, error) {
+func (c *child) readStat() (stat, error) {
+	v, err := c.line("stat")
+	if err != nil {
+		return stat{}, err
+	}
+	var st stat
+	var cpu int64
+	if _, err := fmt.Sscanf(v, "%d %d", &st.peakRSS, &cpu); err != nil {
+		return stat{}, fmt.Errorf("broker process stat %q: %w", v, err)
+	}
+	st.cpu = time.Duration(cpu)
+	return st, nil
+}
+
+func (c *child) stat() (stat, error) {
+	if _, err := io.WriteString(c.stdin, "stat\n"); err != nil {
+		return stat{}, err
+	}
+	return c.readStat()
+}
+
+// stop ends the child and returns its final stat.
+func (c *child) stop() (stat, error) {
 	_ = c.stdin.Close()
-	v, err := c.line("rss")
+	st, err := c.readStat()
 	if err != nil {
 		_ = c.cmd.Process.Kill()
 		_ = c.cmd.Wait()
-		return 0, 0, err
-	}
-	peak, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0, 0, err
+		return stat{}, err
 	}
 	if err := c.cmd.Wait(); err != nil {
-		return 0, 0, fmt.Errorf("broker process: %w", err)
+		return stat{}, fmt.Errorf("broker process: %w", err)
 	}
-	var cpu time.Duration
-	if ru, ok := c.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return peak, cpu, nil
+	return st, nil
 }
 
 // measure runs one workload against a fresh broker of target t.
@@ -136,18 +144,41 @@ func measure(t target, wl workload, o options, run int) (result, error) {
 	if err := createTopic(ctx, c.addr, o.partitions); err != nil {
 		return res, err
 	}
+	st0, err := c.stat()
+	if err != nil {
+		return res, err
+	}
+	d0 := driverCPU()
 	if res.produce, err = produce(ctx, c.addr, wl); err != nil {
 		return res, fmt.Errorf("produce: %w", err)
 	}
-	if res.rssAfterProduce, err = c.rss(); err != nil {
+	d1 := driverCPU()
+	st1, err := c.stat()
+	if err != nil {
 		return res, err
 	}
 	if res.consume, err = consume(ctx, c.addr, wl); err != nil {
 		return res, fmt.Errorf("consume: %w", err)
 	}
+	d2 := driverCPU()
 	stopped = true
-	res.peakRSS, res.cpu, err = c.stop()
-	return res, err
+	st2, err := c.stop()
+	if err != nil {
+		return res, err
+	}
+	res.rssAfterProduce, res.peakRSS = st1.peakRSS, st2.peakRSS
+	res.produce.brokerCPU, res.consume.brokerCPU = st1.cpu-st0.cpu, st2.cpu-st1.cpu
+	res.produce.driverCPU, res.consume.driverCPU = d1-d0, d2-d1
+	return res, nil
+}
+
+// driverCPU is the CPU time this (load driving) process has used.
+func driverCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func createTopic(ctx context.Context, addr string, partitions int) error {

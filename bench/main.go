@@ -26,7 +26,7 @@
 // Options: nometrics (minikafka without its Prometheus metrics), audit
 // (an audit logger that formats every decision, allowed ones included, into
 // a discarding writer), authz (authorization on, every request allowed by
-// an ACL; see variants.go).
+// a matching ACL among a thousand others; see variants.go).
 package main
 
 import (
@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	targets := fs.String("targets", "minikafka,kfake", "comma-separated brokers to compare, each NAME[+option...]; ratios are the first over the second")
 	workloads := fs.String("workloads", "1000000x100,10000x10240", "comma-separated workloads COUNTxBYTES (records × value size)")
 	partitions := fs.Int("partitions", 3, "partitions of the benchmark topic")
-	runs := fs.Int("runs", 1, "runs per target and workload (each on a fresh broker); the best run is reported")
+	runs := fs.Int("runs", 1, "runs per target and workload, alternating targets, each on a fresh broker; the best figure of each column is reported")
 	startupN := fs.Int("startup-n", 25, "samples for each startup figure (0: skip startup figures)")
 	binary := fs.String("binary", "", "minikafka binary for the binary-start figure (default: go build ./cmd/minikafka)")
 	profileDir := fs.String("profile", "", "directory to write each broker's CPU and heap profiles to (pprof)")
@@ -92,7 +92,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "minikafka bench: %s\n", machine())
-	fmt.Fprintf(stdout, "command: go run ./bench %s\n\n", strings.Join(args, " "))
+	fmt.Fprintf(stdout, "command: go run ./bench %s\n", strings.Join(args, " "))
+	fmt.Fprintf(stdout, "load average at start: %s\n\n", loadAverage())
 	if o.startupN > 0 {
 		if err := startupFigures(stdout, o); err != nil {
 			fmt.Fprintln(stderr, "bench: startup:", err)
@@ -107,6 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
 	}
+	fmt.Fprintf(stdout, "load average at end: %s\n", loadAverage())
 	printRatios(stdout, o, results)
 	return 0
 }
@@ -136,13 +138,15 @@ type result struct {
 	produce, consume rate
 	peakRSS          int64 // bytes, whole broker process lifetime
 	rssAfterProduce  int64 // VmHWM once every record was acknowledged
-	cpu              time.Duration
 }
 
+// rate is one phase (produce or consume) of one run.
 type rate struct {
-	records int
-	bytes   int64
-	elapsed time.Duration
+	records   int
+	bytes     int64
+	elapsed   time.Duration
+	brokerCPU time.Duration // CPU time of the broker process in the phase
+	driverCPU time.Duration // CPU time of the load-driving clients
 }
 
 func (r rate) recordsPerSec() float64 { return float64(r.records) / r.elapsed.Seconds() }
@@ -151,27 +155,34 @@ func (r rate) mbPerSec() float64      { return float64(r.bytes) / 1e6 / r.elapse
 func loadFigures(w io.Writer, o options) (map[string]map[workload]result, error) {
 	results := map[string]map[workload]result{}
 	fmt.Fprintf(w, "Throughput and memory (%d partitions, franz-go %s, values are random bytes, MB = 10^6 bytes of record values)\n", o.partitions, franzVersion())
-	fmt.Fprintf(w, "%-16s %-26s %14s %9s %14s %9s %10s %10s %8s\n", "workload", "broker", "produce rec/s", "MB/s", "consume rec/s", "MB/s", "rss@prod", "peak rss", "cpu s")
+	fmt.Fprintf(w, "%-14s %-22s %13s %7s %13s %7s %10s %10s %11s %11s\n", "workload", "broker", "produce rec/s", "MB/s", "consume rec/s", "MB/s", "rss@prod", "peak rss", "cpu prod", "cpu cons")
 	for _, wl := range o.workloads {
-		for _, t := range o.targets {
-			var best result
-			for i := 0; i < o.runs; i++ {
+		// Runs alternate between targets so that a slow moment of a
+		// shared machine does not fall on one target only.
+		best := make([]result, len(o.targets))
+		for i := 0; i < o.runs; i++ {
+			for ti, t := range o.targets {
 				r, err := measure(t, wl, o, i)
 				if err != nil {
 					return nil, fmt.Errorf("%s %s: %w", t, wl, err)
 				}
-				best = better(best, r, i == 0)
+				best[ti] = better(best[ti], r, i == 0)
 			}
+		}
+		for ti, t := range o.targets {
 			if results[t.String()] == nil {
 				results[t.String()] = map[workload]result{}
 			}
-			results[t.String()][wl] = best
-			fmt.Fprintf(w, "%-16s %-26s %14.0f %9.1f %14.0f %9.1f %10s %10s %8.2f\n", wl, t,
-				best.produce.recordsPerSec(), best.produce.mbPerSec(),
-				best.consume.recordsPerSec(), best.consume.mbPerSec(),
-				mib(best.rssAfterProduce), mib(best.peakRSS), best.cpu.Seconds())
+			b := best[ti]
+			results[t.String()][wl] = b
+			fmt.Fprintf(w, "%-14s %-22s %13.0f %7.1f %13.0f %7.1f %10s %10s %11s %11s\n", wl, t,
+				b.produce.recordsPerSec(), b.produce.mbPerSec(),
+				b.consume.recordsPerSec(), b.consume.mbPerSec(),
+				mib(b.rssAfterProduce), mib(b.peakRSS), cpus(b.produce), cpus(b.consume))
 		}
 	}
+	fmt.Fprintln(w, "rss@prod: broker peak RSS once every record is acknowledged; peak rss: after consuming them all too.")
+	fmt.Fprintln(w, "cpu prod / cpu cons: CPU seconds of the broker process / of the franz-go driver in each phase.")
 	fmt.Fprintln(w)
 	return results, nil
 }
@@ -189,8 +200,12 @@ func better(a, b result, first bool) result {
 	}
 	a.peakRSS = min(a.peakRSS, b.peakRSS)
 	a.rssAfterProduce = min(a.rssAfterProduce, b.rssAfterProduce)
-	a.cpu = min(a.cpu, b.cpu)
 	return a
+}
+
+// cpus renders broker/driver CPU seconds of a phase.
+func cpus(r rate) string {
+	return fmt.Sprintf("%.2f/%.2f", r.brokerCPU.Seconds(), r.driverCPU.Seconds())
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20)) }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -18,9 +19,9 @@ import (
 // serveMain is the child side: `bench -serve=NAME [-opts a,b] ...` starts
 // one broker on 127.0.0.1:0 and speaks a line protocol with the parent:
 //
-//	child:  addr HOST:PORT          once the broker accepts connections
-//	parent: rss                     child: rss BYTES (VmHWM so far)
-//	parent: <EOF on stdin>          child: writes profiles, rss BYTES, exits
+//	child:  addr HOST:PORT      once the broker accepts connections
+//	parent: stat                child: stat PEAK_RSS_BYTES CPU_NANOSECONDS
+//	parent: <EOF on stdin>      child: writes profiles, stat ..., exits
 //
 // The peak RSS is read before the broker is closed, so shutdown does not
 // count.
@@ -58,8 +59,8 @@ func serveMain(args []string) int {
 	fmt.Printf("addr %s\n", addr)
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		if in.Text() == "rss" {
-			fmt.Printf("rss %d\n", peakRSS())
+		if in.Text() == "stat" {
+			fmt.Printf("stat %d %d\n", peakRSS(), cpuTime())
 		}
 	}
 	if *cpuProfile != "" {
@@ -71,7 +72,7 @@ func serveMain(args []string) int {
 			f.Close()
 		}
 	}
-	fmt.Printf("rss %d\n", peakRSS())
+	fmt.Printf("stat %d %d\n", peakRSS(), cpuTime())
 	closeFn()
 	return 0
 }
@@ -133,4 +134,13 @@ func peakRSS() int64 {
 		return ru.Maxrss << 10 // kilobytes on Linux
 	}
 	return 0
+}
+
+// cpuTime is the CPU time (user + system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -235,3 +235,17 @@ func franzVersion() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// loadAverage is the 1, 5 and 15 minute load average (the figures are
+// only comparable on an otherwise idle machine).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

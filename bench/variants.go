@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/minikafka/minikafka"
+	"github.com/minikafka/minikafka/authorizer"
 )
 
 // target is one broker to measure: a name and its options ("+opt").
@@ -69,16 +69,29 @@ var minikafkaOptions = map[string]func(*minikafka.Config) error{
 	},
 	// authz turns authorization on with ACLs that allow the benchmark's
 	// principal everything it does; see enableAuthz.
-	"authz": func(c *minikafka.Config) error { return enableAuthz(c) },
+	"authz": enableAuthz,
 }
 
-// enableAuthz configures the ACL authorizer with ACLs allowing
-// User:ANONYMOUS to create, write, describe and read every topic, so that
-// every produce and fetch is authorized by a matching ACL. It is a
-// variable so that the wiring can be replaced where the authorizer lands.
-var enableAuthz = func(*minikafka.Config) error {
-	return errors.New("authorization is not wired into minikafka.Config in this build yet (it lands with the acl branch); set enableAuthz in bench/variants.go")
+// enableAuthz turns authorization on (minikafka's ACL authorizer) with
+// ACLs allowing User:ANONYMOUS exactly what the benchmark does: create,
+// write, read and describe its topic, and write idempotently. So every
+// produce and fetch is allowed by a matching ACL, among fillerACLs ACLs of
+// other principals on other topics that the index has to skip.
+func enableAuthz(c *minikafka.Config) error {
+	const user = "User:ANONYMOUS"
+	c.Authorizer.Enabled = true
+	for _, op := range []authorizer.Operation{authorizer.OpCreate, authorizer.OpWrite, authorizer.OpRead, authorizer.OpDescribe} {
+		c.Authorizer.ACLs = append(c.Authorizer.ACLs, minikafka.AllowACL(user, op, authorizer.ResourceTopic, topicName))
+	}
+	c.Authorizer.ACLs = append(c.Authorizer.ACLs, minikafka.AllowACL(user, authorizer.OpIdempotentWrite, authorizer.ResourceCluster, authorizer.ClusterName))
+	for i := 0; i < fillerACLs; i++ {
+		c.Authorizer.ACLs = append(c.Authorizer.ACLs, minikafka.AllowACL(fmt.Sprintf("User:user-%d", i), authorizer.OpWrite, authorizer.ResourceTopic, fmt.Sprintf("topic-%d", i)))
+	}
+	return nil
 }
+
+// fillerACLs is the number of unrelated ACLs of the authz variant.
+const fillerACLs = 1000
 
 func optionNames() string {
 	var names []string

@@ -37,9 +37,16 @@ const (
 
 type outMsg struct {
 	buf   []byte
+	pool  *[]byte               // buf's pooled storage, returned once written
 	vec   *protocol.VectorFrame // instead of buf: written with writev, then pooled
 	close bool                  // close after writing buf
 }
+
+// respBufs pools the buffers handleFrame encodes responses into; writeLoop
+// returns them once written (bufio copies them), unless they grew large.
+var respBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledResp = 64 << 10
 
 type conn struct {
 	b    *Broker
@@ -66,6 +73,8 @@ type conn struct {
 	sessionExpiry time.Time // zero: never
 	lastReauth    time.Time
 	clientID      string
+
+	frame *[]byte // pooled buffer of the frame being handled (Produce)
 }
 
 // The connection buffers are pooled: allocating (and clearing) 96 KiB per
@@ -113,6 +122,7 @@ func (c *conn) serve() {
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(c.nc)
 	defer func() { br.Reset(nil); readerPool.Put(br) }()
+	alloc := c.frameAllocator(br)
 	for {
 		if c.b.cfg.IdleTimeout > 0 {
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.b.cfg.IdleTimeout))
@@ -124,12 +134,14 @@ func (c *conn) serve() {
 		if c.state != stateAuthenticated {
 			limit = c.b.cfg.MaxSaslReceiveBytes
 		}
-		frame, err := protocol.ReadFrame(br, limit)
+		frame, err := protocol.ReadFrameInto(br, limit, alloc)
 		if err != nil {
 			c.logReadError(err)
 			return
 		}
-		if !c.handleFrame(frame) {
+		ok := c.handleFrame(frame)
+		c.releaseFrame()
+		if !ok {
 			return
 		}
 	}
@@ -157,6 +169,60 @@ func (c *conn) logReadError(err error) {
 	}
 }
 
+// produceFrames pools the buffers Produce requests are read into. A
+// Produce of several batches keeps nothing of its frame (appendBatch
+// stores a copy of each batch, exactly its size, so that no batch keeps
+// other partitions' bytes alive), so the frame is reused for the next
+// Produce; a Produce of one batch keeps its frame (ownFrame).
+var produceFrames sync.Pool // of *[]byte
+
+// maxPooledFrame bounds the Produce frames that are pooled.
+const maxPooledFrame = 8 << 20
+
+// frameAllocator returns the ReadFrameInto allocator of this connection:
+// an authenticated Produce frame is read into a pooled buffer (kept in
+// c.frame until releaseFrame), anything else into a new one, as other
+// handlers may keep slices of their request.
+func (c *conn) frameAllocator(br *bufio.Reader) func(n int) []byte {
+	return func(n int) []byte {
+		if n >= 8 && n <= maxPooledFrame && c.state == stateAuthenticated {
+			if key, err := br.Peek(2); err == nil && key[0] == 0 && key[1] == 0 {
+				bp, _ := produceFrames.Get().(*[]byte)
+				if bp == nil || cap(*bp) < n {
+					b := make([]byte, n)
+					bp = &b
+				}
+				c.frame = bp
+				return (*bp)[:n]
+			}
+		}
+		return make([]byte, n)
+	}
+}
+
+// ownFrame hands the frame being handled over to a handler that keeps n
+// bytes of it (a single Produce batch) instead of copying them. It refuses
+// when the frame's buffer is a pooled one much larger than n, which
+// keeping would waste.
+func (c *conn) ownFrame(n int) bool {
+	if c.frame == nil {
+		return true // allocated for this request, its exact size
+	}
+	if cap(*c.frame) > n+n/8+4096 {
+		return false
+	}
+	c.frame = nil // the log keeps it: not pooled again
+	return true
+}
+
+// releaseFrame returns the pooled frame of the request just handled.
+func (c *conn) releaseFrame() {
+	if c.frame != nil {
+		produceFrames.Put(c.frame)
+		c.frame = nil
+	}
+}
+
 // writeLoop writes responses in order, coalescing writes.
 func (c *conn) writeLoop(done chan struct{}) {
 	defer close(done)
@@ -167,10 +233,10 @@ func (c *conn) writeLoop(done chan struct{}) {
 		var err error
 		if m.vec != nil {
 			err = c.writeVector(bw, m.vec)
-			putVectorFrame(m.vec)
 		} else {
 			_, err = bw.Write(m.buf)
 		}
+		m.recycle()
 		if err != nil {
 			c.close()
 			continue // drain
@@ -213,10 +279,16 @@ func (c *conn) writeVector(bw *bufio.Writer, f *protocol.VectorFrame) error {
 // stored batches before they are pooled.
 var vectorFrames = sync.Pool{New: func() any { return new(protocol.VectorFrame) }}
 
-func putVectorFrame(f *protocol.VectorFrame) {
-	f.Reset()
-	if f.BufCap() <= 1<<20 {
-		vectorFrames.Put(f)
+// recycle returns the pooled storage of a message once it is written.
+func (m *outMsg) recycle() {
+	if m.vec != nil {
+		m.vec.Reset()
+		if m.vec.BufCap() <= 1<<20 {
+			vectorFrames.Put(m.vec)
+		}
+	}
+	if m.pool != nil && cap(*m.pool) <= maxPooledResp {
+		respBufs.Put(m.pool)
 	}
 }
 
@@ -286,9 +358,14 @@ func (c *conn) handleFrame(frame []byte) bool {
 		}
 	} else if resp != nil {
 		resp.SetVersion(req.Version)
-		buf := protocol.AppendResponse(nil, req.Header, resp)
+		bp := respBufs.Get().(*[]byte)
+		buf := protocol.AppendResponse((*bp)[:0], req.Header, resp)
+		*bp = buf
 		c.b.m.bytesOut(len(buf))
-		c.send(buf, false)
+		select {
+		case c.out <- outMsg{buf: buf, pool: bp}:
+		case <-c.done:
+		}
 	}
 	return c.state != stateFailed
 }

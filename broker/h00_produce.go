@@ -1,13 +1,22 @@
 package broker
 
-// Produce (0), v3–11. ACL: TransactionalId WRITE when the batch is
-// transactional (denied: 53 on every partition), then Topic WRITE per topic
-// (denied: 29 per partition), before any existence check. Batches are
-// stored as received (wire bytes); only the 61-byte header is read, for the
-// CRC, offsets and idempotent sequence checks. acks=0 with an error closes
-// the connection, as Kafka does.
+// Produce (0), v3–11. ACL: TransactionalId WRITE when a batch is
+// transactional (a null transactional id is denied; denied: 53 on every
+// partition), then Topic WRITE per topic (denied: 29 per partition),
+// before any existence check. Batches are stored as received (wire bytes);
+// only the 61-byte header is read, for the CRC, offsets and idempotent
+// sequence checks (KIP-360: a producer the partition does not know may
+// start at any sequence). A transactional batch must go to a partition of
+// its transactional id's ongoing transaction (else INVALID_TXN_STATE;
+// another id's producer: INVALID_PRODUCER_ID_MAPPING); a non-transactional
+// batch from a producer with an open transaction there is
+// INVALID_TXN_STATE. The request frame is a pooled buffer reused once the
+// handler returns (conn.frameAllocator): nothing may keep a slice of it
+// except through c.ownFrame. acks=0 with an error closes the connection,
+// as Kafka does.
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -24,10 +33,15 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	txnCode := int16(0)
-	if req.TransactionID != nil && !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID) {
+	if hasTransactionalBatch(req) && (req.TransactionID == nil || !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID)) {
 		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
+	// A request of one batch is stored by reference to its frame (which
+	// holds nothing else but the request header); with several, each batch
+	// is copied, so that no stored batch keeps another partition's (or a
+	// rejected batch's) bytes alive, and the frame is reused.
+	single := len(req.Topics) == 1 && len(req.Topics[0].Partitions) == 1
 	anyErr := false
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -54,10 +68,13 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		for j := range rt.Partitions {
 			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
+			// Default also leaves CurrentLeader (KIP-951, v10+) at -1/-1 so
+			// that it is not sent: a zero value would tell clients that
+			// node 0 leads the partition (librdkafka 2.11 warns "new
+			// leader0 not found in cache" when node.id is not 0).
+			sp.Default()
 			sp.Partition = rp.Partition
 			sp.BaseOffset = -1
-			sp.LogAppendTime = -1
-			sp.LogStartOffset = -1
 			sp.ErrorCode = code
 			if code != 0 {
 				anyErr = true
@@ -69,7 +86,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 				continue
 			}
 			p := t.partitions[rp.Partition]
-			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID)
+			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID, single && c.ownFrame(len(rp.Records)))
 			if ecode != 0 {
 				sp.ErrorCode = ecode
 				anyErr = true
@@ -94,9 +111,26 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
+// hasTransactionalBatch reports whether a partition's batch has the
+// transactional attribute (Kafka's hasTransactionalRecords): only then is
+// TransactionalId WRITE checked, and a null transactional id is denied.
+func hasTransactionalBatch(req *kmsg.ProduceRequest) bool {
+	for i := range req.Topics {
+		for j := range req.Topics[i].Partitions {
+			rec := req.Topics[i].Partitions[j].Records
+			if len(rec) >= 23 && binary.BigEndian.Uint16(rec[21:])&attrTransactional != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // appendBatch validates and appends one record batch to p. It returns the
-// base offset, or a Kafka error code (and a reason for the log).
-func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64, int16, error) {
+// base offset, or a Kafka error code (and a reason for the log). With owned
+// set the log keeps records itself; otherwise it keeps a copy, exactly the
+// batch's size, made once the batch is validated.
+func (b *Broker) appendBatch(p *partition, records []byte, txnID *string, owned bool) (int64, int16, error) {
 	h, size, err := parseBatch(records)
 	if err != nil {
 		return -1, kerr.CorruptMessage.Code, err
@@ -104,14 +138,19 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	if size != len(records) {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("produce v3+ must carry exactly one record batch per partition")
 	}
-	if max, _ := b.topicConfig(p.topic, "max.message.bytes"); len(records) > atoiDefault(max, int(b.cfg.MessageMaxBytes)) {
-		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %s", len(records), max)
+	if max := b.maxMessageBytes(p.topic); len(records) > max {
+		return -1, kerr.MessageTooLarge.Code, fmt.Errorf("batch of %d bytes exceeds max.message.bytes %d", len(records), max)
 	}
 	if h.control() {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("clients may not write control batches")
 	}
 	if h.transactional() && txnID == nil {
 		return -1, kerr.InvalidRecord.Code, fmt.Errorf("transactional batch without a transactional id")
+	}
+	data := records
+	if !owned {
+		data = make([]byte, len(records))
+		copy(data, records)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -137,9 +176,9 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 	}
 	if ts, _ := b.topicConfig(p.topic, "message.timestamp.type"); ts == "LogAppendTime" {
 		h.MaxTimestamp = b.now().UnixMilli()
-		stampLogAppendTime(records, h.MaxTimestamp)
+		stampLogAppendTime(data, h.MaxTimestamp)
 	}
-	base, err := p.log.Append(records, h.LastOffsetDelta, h.MaxTimestamp)
+	base, err := p.log.Append(data, h.LastOffsetDelta, h.MaxTimestamp)
 	if err != nil {
 		return -1, kerr.KafkaStorageError.Code, fmt.Errorf("append: %w", err)
 	}
@@ -167,6 +206,16 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string) (int64
 		}
 	}
 	return base, 0, nil
+}
+
+// maxMessageBytes is the topic's max.message.bytes: its own setting, else
+// the broker's message.max.bytes (read without formatting it, as this runs
+// for every batch).
+func (b *Broker) maxMessageBytes(t *topic) int {
+	if v, ok := t.configs()["max.message.bytes"]; ok {
+		return atoiDefault(v, int(b.cfg.MessageMaxBytes))
+	}
+	return int(b.cfg.MessageMaxBytes)
 }
 
 // checkSequence applies the idempotent producer rules. It returns the

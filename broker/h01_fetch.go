@@ -30,6 +30,23 @@ func init() { register(1, handleFetch) }
 type fetchResponse struct {
 	*kmsg.FetchResponse
 	recs []protocol.FetchRecords
+
+	// Reading one partition: batches backs every recs entry; n, limit
+	// and lastOff are the state of the read in progress (kept here so
+	// that reading a partition allocates nothing).
+	batches [][]byte
+	n       int
+	limit   int
+	lastOff int64
+}
+
+// addBatch is the storage.Log.Read callback: it takes the stored batch by
+// reference (stored bytes never change, see storage.Log.Read).
+func (r *fetchResponse) addBatch(bt *storage.Batch) bool {
+	r.batches = append(r.batches, bt.Data)
+	r.n += len(bt.Data)
+	r.lastOff = bt.LastOffset
+	return r.n < r.limit
 }
 
 // encode writes the response into f by reference; if the encoder cannot
@@ -132,6 +149,9 @@ func (b *Broker) registerFetchWaiter(req *kmsg.FetchRequest, allowed []bool, wak
 func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *fetchResponse, allowed []bool) (int, bool) {
 	resp.Topics = resp.Topics[:0]
 	resp.recs = resp.recs[:0]
+	clear(resp.batches)
+	resp.batches = resp.batches[:0]
+	addBatch := resp.addBatch
 	total := 0
 	hasErr := false
 	maxBytes := int(req.MaxBytes)
@@ -151,7 +171,6 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *fetchResponse, allowed 
 			sp := &st.Partitions[j]
 			sp.Default()
 			resp.recs = append(resp.recs, nil)
-			recs := &resp.recs[len(resp.recs)-1]
 			sp.Partition = rp.Partition
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
 			// Kafka sends empty records, never null: kafka-python 2.0.2
@@ -189,21 +208,19 @@ func (b *Broker) fillFetch(req *kmsg.FetchRequest, resp *fetchResponse, allowed 
 			if limit <= 0 && total > 0 {
 				continue
 			}
-			n := 0
-			var lastOff int64 = -1
-			err := p.log.Read(rp.FetchOffset, upTo, limit, func(bt *storage.Batch) bool {
-				*recs = append(*recs, bt.Data) // stored bytes never change: see storage.Log.Read
-				n += len(bt.Data)
-				lastOff = bt.LastOffset
-				return n < limit
-			})
-			if err != nil {
-				*recs = nil
+			first := len(resp.batches)
+			resp.n, resp.limit, resp.lastOff = 0, limit, -1
+			if err := p.log.Read(rp.FetchOffset, upTo, limit, addBatch); err != nil {
+				resp.batches = resp.batches[:first]
 				sp.ErrorCode = kerr.OffsetOutOfRange.Code
 				hasErr = true
 				continue
 			}
-			total += n
+			if len(resp.batches) > first {
+				resp.recs[len(resp.recs)-1] = resp.batches[first:len(resp.batches):len(resp.batches)]
+			}
+			total += resp.n
+			lastOff := resp.lastOff
 			if committed && lastOff >= 0 {
 				sp.AbortedTransactions = p.abortedIn(rp.FetchOffset, lastOff)
 			}

@@ -417,3 +417,55 @@ func TestSASLGateRawTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestSASLGateReauthentication covers KIP-368 re-authentication of PLAIN
+// sessions (connections.max.reauth.ms): the same user may re-authenticate,
+// another principal gets Kafka's message, another mechanism fails with no
+// response.
+func TestSASLGateReauthentication(t *testing.T) {
+	_, addr, logs := startSASL(t, func(c *minikafka.Config) { c.SASL.MaxReauth = time.Hour; c.SASL.FailedAuthenticationDelay = -1 })
+	login := func(t *testing.T) *rawConn {
+		c := dialRaw(t, addr)
+		r := c.plainLogin("alice", "alice-secret")
+		if r.ErrorCode != 0 || r.SessionLifetimeMillis != time.Hour.Milliseconds() {
+			t.Fatalf("login %d, lifetime %d", r.ErrorCode, r.SessionLifetimeMillis)
+		}
+		return c
+	}
+	t.Run("same principal", func(t *testing.T) {
+		c := login(t)
+		if hs := c.roundTrip(handshake(1, "PLAIN")).(*kmsg.SASLHandshakeResponse); hs.ErrorCode != 0 {
+			t.Fatalf("re-auth handshake %d", hs.ErrorCode)
+		}
+		r := c.roundTrip(authenticate(2, "\x00alice\x00alice-secret")).(*kmsg.SASLAuthenticateResponse)
+		if r.ErrorCode != 0 || r.SessionLifetimeMillis <= 0 {
+			t.Fatalf("re-auth %d lifetime %d", r.ErrorCode, r.SessionLifetimeMillis)
+		}
+		if md := c.roundTrip(metadata()).(*kmsg.MetadataResponse); len(md.Brokers) != 1 {
+			t.Fatal("metadata after re-authentication")
+		}
+		// A second re-authentication within a second is refused.
+		if hs := c.roundTrip(handshake(1, "PLAIN")).(*kmsg.SASLHandshakeResponse); hs.ErrorCode != kerr.IllegalSaslState.Code {
+			t.Fatalf("re-auth within 1s: %d", hs.ErrorCode)
+		}
+	})
+	t.Run("other principal", func(t *testing.T) {
+		c := login(t)
+		c.roundTrip(handshake(1, "PLAIN"))
+		r := c.roundTrip(authenticate(2, "\x00bob\x00bob-secret")).(*kmsg.SASLAuthenticateResponse)
+		if r.ErrorCode != kerr.SaslAuthenticationFailed.Code || r.ErrorMessage == nil ||
+			*r.ErrorMessage != "Cannot change principals during re-authentication from User.alice: User.bob" {
+			t.Fatalf("principal change: %d %v", r.ErrorCode, r.ErrorMessage)
+		}
+		c.expectClosed()
+	})
+	t.Run("other mechanism", func(t *testing.T) {
+		c := login(t)
+		if hs := c.roundTrip(handshake(1, "SCRAM-SHA-256")).(*kmsg.SASLHandshakeResponse); hs.ErrorCode != 0 {
+			t.Fatalf("handshake for another enabled mechanism: %d", hs.ErrorCode)
+		}
+		c.send(authenticate(2, "n,,n=alice,r=abc"))
+		c.expectClosed()
+	})
+	mustContain(t, "broker log", logs.String(), "SASL mechanism 'SCRAM-SHA-256' requested by client is not supported for re-authentication of mechanism 'PLAIN'")
+}
