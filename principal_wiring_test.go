@@ -37,7 +37,6 @@ func TestPrincipalProperties(t *testing.T) {
 	src := `listeners=EXTERNAL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0
 listener.security.protocol.map=EXTERNAL:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT
 sasl.enabled.mechanisms=PLAIN
-ssl.keystore.location=integration/testdata/certs/server-keystore.pem
 principal.builder.class=org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder
 ssl.principal.mapping.rules=RULE:^CN=([^,]+),OU=ServiceUsers.*$/$1/,DEFAULT
 listener.name.internal.ssl.principal.mapping.rules=RULE:^CN=([^,]+).*$/$1/L

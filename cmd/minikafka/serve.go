@@ -124,6 +124,7 @@ func printBanner(w io.Writer, b *minikafka.Broker, dev bool) {
 		}
 		sort.Strings(names)
 		fmt.Fprintf(w, "\ndevelopment users (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512): %s\n", strings.Join(names, " "))
+		fmt.Fprintln(w, "ACLs are on: admin is a super user; alice may produce and consume every topic; bob may only consume")
 		user, pass = "alice", users["alice"]
 		if u := b.IssuerURL(); strings.HasPrefix(u, "http") {
 			fmt.Fprintf(w, "OAUTHBEARER tokens for the same users: curl -s -u %s:%s -d grant_type=client_credentials %s/oauth/token\n", user, pass, u)
