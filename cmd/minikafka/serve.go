@@ -112,6 +112,9 @@ func printBanner(w io.Writer, b *minikafka.Broker, dev bool) {
 	if a := b.AdminAddr(); a != "" {
 		fmt.Fprintf(w, "  admin    http://%s  (/metrics /healthz /readyz)\n", a)
 	}
+	if u := b.IssuerURL(); strings.HasPrefix(u, "http") {
+		fmt.Fprintf(w, "  oauth    %s/oauth/token  (development token issuer, client_credentials; JWKS %s/oauth/jwks)\n", u, u)
+	}
 	user, pass := "<user>", "<password>"
 	if dev {
 		users := minikafka.DevUsers()
@@ -123,6 +126,9 @@ func printBanner(w io.Writer, b *minikafka.Broker, dev bool) {
 		fmt.Fprintf(w, "\ndevelopment users (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512): %s\n", strings.Join(names, " "))
 		fmt.Fprintln(w, "ACLs are on: admin is a super user; alice may produce and consume every topic; bob may only consume")
 		user, pass = "alice", users["alice"]
+		if u := b.IssuerURL(); strings.HasPrefix(u, "http") {
+			fmt.Fprintf(w, "OAUTHBEARER tokens for the same users: curl -s -u %s:%s -d grant_type=client_credentials %s/oauth/token\n", user, pass, u)
+		}
 	}
 	for _, l := range b.Listeners() {
 		printClientConfig(w, l, user, pass)
