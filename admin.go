@@ -14,6 +14,10 @@ type adminServer struct {
 	mux  *http.ServeMux
 }
 
+// adminRoutes add handlers to the admin listener (files of this package
+// append to it in init); addr is the bound address.
+var adminRoutes []func(mb *Broker, mux *http.ServeMux, addr string)
+
 func startAdmin(mb *Broker, addr string) (*adminServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -23,6 +27,9 @@ func startAdmin(mb *Broker, addr string) (*adminServer, error) {
 	mux.Handle("/metrics", mb.MetricsHandler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ready\n")) })
+	for _, route := range adminRoutes {
+		route(mb, mux, ln.Addr().String())
+	}
 	a := &adminServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String(), mux: mux}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil

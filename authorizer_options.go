@@ -42,10 +42,11 @@ func WithAuthorizer(z authorizer.Authorizer) Option {
 	return func(c *Config) { c.Authorizer.Custom = z }
 }
 
-// WithPrincipalBuilder sets the builder of every connection's subject (for
-// example one that adds Group: principals).
+// WithPrincipalBuilder sets the builder of every connection's subject
+// (Config.Principals.Builder), for example one that adds Group:
+// principals.
 func WithPrincipalBuilder(b principal.Builder) Option {
-	return func(c *Config) { c.PrincipalBuilder = b }
+	return func(c *Config) { c.Principals.Builder = b }
 }
 
 // AllowACL is an ALLOW ACL from any host on a LITERAL resource name ("*"

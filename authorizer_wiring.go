@@ -66,9 +66,6 @@ func init() {
 
 // wireAuthorizer builds the authorizer chain and the ACL store.
 func wireAuthorizer(mb *Broker, bc *broker.Config) error {
-	if mb.cfg.PrincipalBuilder != nil {
-		bc.Principals = mb.cfg.PrincipalBuilder
-	}
 	ac := &mb.cfg.Authorizer
 	if !ac.enabled() {
 		if len(ac.SuperUsers) > 0 || len(ac.ACLs) > 0 || ac.AllowEveryoneIfNoACL {

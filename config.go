@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/minikafka/minikafka/broker"
-	"github.com/minikafka/minikafka/principal"
 	"github.com/minikafka/minikafka/protocol"
 )
 
@@ -43,6 +42,9 @@ type Config struct {
 	// GroupInitialRebalanceDelay is group.initial.rebalance.delay.ms
 	// (default 0 here: a test double should not make tests wait 3 s).
 	GroupInitialRebalanceDelay time.Duration
+	// Coordinators configures the group and transaction coordinators
+	// (coordinators_wiring.go).
+	Coordinators CoordinatorConfig
 
 	// SASL configures authentication.
 	SASL SASLConfig
@@ -52,10 +54,9 @@ type Config struct {
 
 	// Authorizer configures authorization (authorizer_wiring.go).
 	Authorizer AuthorizerConfig
-	// PrincipalBuilder builds the subject (user principal and groups) of
-	// every connection (Kafka's principal.builder.class); nil: Kafka's
-	// default (the SASL or TLS identity, User:ANONYMOUS on PLAINTEXT).
-	PrincipalBuilder principal.Builder
+	// OAuth configures OAUTHBEARER validation and the development token
+	// issuer (oauth_config.go).
+	OAuth OAuthConfig
 
 	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz and
 	// the development token issuer), e.g. 127.0.0.1:9644. Empty: none.

@@ -39,6 +39,7 @@ type Broker struct {
 	admin    *adminServer
 	db       *bolt.DB
 	scram    storage.ScramStore // see scramStore
+	oauthSt  *oauthState        // OAUTHBEARER and the development issuer (oauth_wiring.go)
 
 	mu      sync.Mutex
 	started bool

@@ -21,8 +21,9 @@ import (
 // each user from the configured resolvers.
 type PrincipalConfig struct {
 	// Builder replaces the whole default builder (a custom
-	// principal.builder.class, settable from Go only). The rules and
-	// groups below are then ignored.
+	// principal.builder.class, settable from Go only), like
+	// Config.PrincipalBuilder (set one of them). The rules and groups
+	// below are then ignored.
 	Builder principal.Builder
 	// BuilderClass is principal.builder.class; only Kafka's default
 	// (principal.DefaultBuilderClass) is accepted.
@@ -88,8 +89,9 @@ func init() {
 // its URL).
 func wirePrincipals(mb *Broker, bc *broker.Config) error {
 	pc := mb.cfg.Principals
-	if pc.Builder != nil {
-		bc.Principals = pc.Builder
+	custom := pc.Builder
+	if custom != nil {
+		bc.Principals = custom
 		return nil
 	}
 	if pc.BuilderClass != "" && pc.BuilderClass != principal.DefaultBuilderClass {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
 
 	"github.com/minikafka/minikafka"
 	"github.com/minikafka/minikafka/principal"
@@ -31,8 +32,10 @@ import (
 func TestPrincipalProperties(t *testing.T) {
 	dir := t.TempDir()
 	groupsFile := filepath.Join(dir, "groups.txt")
-	src := `listeners=SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0
-listener.security.protocol.map=SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:SSL
+	// Listener types do not matter to these keys (and SSL ones would need
+	// key stores here).
+	src := `listeners=EXTERNAL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0
+listener.security.protocol.map=EXTERNAL:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT
 sasl.enabled.mechanisms=PLAIN
 principal.builder.class=org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder
 ssl.principal.mapping.rules=RULE:^CN=([^,]+),OU=ServiceUsers.*$/$1/,DEFAULT
@@ -428,5 +431,63 @@ func TestREADMEPrincipalExamples(t *testing.T) {
 		if err != nil || len(warnings) != 0 || len(cfg.Principals.Groups.Resolvers) == 0 {
 			t.Errorf("example %q: %v, %q", ex, err, warnings)
 		}
+	}
+}
+
+// TestSASLNameRulesAndLDAPGroups: PLAIN users authenticate as
+// name@EXAMPLE.COM; minikafka.principal.sasl.name.rules makes them
+// User:<name>, whose groups come from slapd. With the directory down and
+// the strict policy, the client sees the refusal's reason (SASL error 58).
+func TestSASLNameRulesAndLDAPGroups(t *testing.T) {
+	dir := ldaptest.Start(t)
+	start := func(policy string, logs *logBuffer) string {
+		cfg := minikafka.Config{
+			Listeners: []minikafka.Listener{{Name: "SASL_PLAINTEXT", Addr: "127.0.0.1:0", SecurityProtocol: "SASL_PLAINTEXT", Mechanisms: []string{"PLAIN"}}},
+			Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		}
+		cfg.SASL.PlainUsers = map[string]string{"Alice@EXAMPLE.COM": "alice-pw", "carol@EXAMPLE.COM": "carol-pw"}
+		cfg.SASL.FailedAuthenticationDelay = -1
+		cfg.Principals.SASLNameRules = `RULE:^(.*)@EXAMPLE\.COM$/$1/L,DEFAULT`
+		cfg.Principals.Groups = minikafka.GroupsConfig{
+			Resolvers:     []string{"ldap"},
+			FailurePolicy: policy,
+			LDAP: ldap.Config{URL: dir.URL, BindDN: ldaptest.ServiceDN, BindPassword: ldaptest.ServicePassword,
+				Mode: ldap.ModeGroups, UserBaseDN: ldaptest.PeopleDN, GroupBaseDN: ldaptest.GroupsDN, Nested: true},
+		}
+		b, err := minikafka.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = b.Close() })
+		return b.BootstrapAddr()
+	}
+	login := func(addr, user, pass string) error {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.SASL(plain.Auth{User: user, Pass: pass}.AsMechanism()), kgo.RequestRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return cl.Ping(ctx)
+	}
+	var logs, strictLogs logBuffer
+	addr := start("lenient", &logs)
+	strictAddr := start("strict", &strictLogs)
+	if err := login(addr, "Alice@EXAMPLE.COM", "alice-pw"); err != nil {
+		t.Fatal(err)
+	}
+	built := logs.lines("subject built")
+	if len(built) == 0 || !strings.Contains(built[0], "principal=User:alice") ||
+		!strings.Contains(built[0], `groups="[kafka-producers engineering platform]"`) {
+		t.Fatalf("subject log: %q", built)
+	}
+	dir.Stop()
+	err := login(strictAddr, "carol@EXAMPLE.COM", "carol-pw")
+	if err == nil || !strings.Contains(err.Error(), "Authentication failed: the groups of User:carol could not be resolved") {
+		t.Fatalf("strict login with the directory down: %v", err)
 	}
 }

@@ -58,11 +58,13 @@ var apiWireTests = map[int16][]func(*testing.T){
 	25: {TestGroupTransactSessionETL},                                                        // AddOffsetsToTxn
 	26: {TestTxnCommitAbortSeenByReadCommitted},                                              // EndTxn
 	28: {TestGroupTransactSessionETL},                                                        // TxnOffsetCommit
-	29: {TestACLAPIsRoundTrip},                                                               // DescribeAcls
-	30: {TestACLAPIsRoundTrip},                                                               // CreateAcls
-	31: {TestACLAPIsRoundTrip},                                                               // DeleteAcls
+	29: {TestACLAPIsRoundTrip, TestACLAPIs, TestACLAPIsAuthorization},                        // DescribeAcls
+	30: {TestACLAPIsRoundTrip, TestACLAPIs, TestACLAPIsAuthorization},                        // CreateAcls
+	31: {TestACLAPIsRoundTrip, TestACLAPIs, TestACLAPIsAuthorization},                        // DeleteAcls
 	42: {TestGroupAdminAPIs},                                                                 // DeleteGroups
 	47: {TestGroupAdminAPIs},                                                                 // OffsetDelete
+	50: {TestScramUserAPIs},                                                                  // DescribeUserScramCredentials
+	51: {TestScramUserAPIs},                                                                  // AlterUserScramCredentials
 }
 
 func testName(f func(*testing.T)) string {

@@ -165,8 +165,9 @@ func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	if c.state == stateAuthenticated {
 		// KIP-368: a handshake on an authenticated connection starts a
 		// re-authentication when the session has an expiry and the last one
-		// started at least a second ago.
-		if c.sessionExpiry.IsZero() || c.b.now().Sub(c.lastReauth) < time.Second {
+		// started at least a second ago; otherwise KafkaApis answers
+		// ILLEGAL_SASL_STATE and the connection stays open.
+		if !c.canReauth() {
 			resp.ErrorCode = 34
 			resp.SupportedMechanisms = nil
 			return resp, nil
@@ -334,6 +335,14 @@ func (c *conn) failAuth(h protocol.Header, resp kmsg.Response, msg string, attrs
 		buf = protocol.AppendResponse(nil, h, resp)
 	}
 	c.send(buf, true)
+}
+
+// canReauth reports whether a SaslHandshake on this authenticated
+// connection starts a KIP-368 re-authentication (Kafka's
+// maybeBeginServerReauthentication): the session must have an expiry and
+// the previous re-authentication must have started at least 1 s ago.
+func (c *conn) canReauth() bool {
+	return c.l.sasl && !c.sessionExpiry.IsZero() && (c.lastReauth.IsZero() || c.b.now().Sub(c.lastReauth) >= time.Second)
 }
 
 func (c *conn) badReauthMechanism() string {

@@ -70,6 +70,8 @@ type Config struct {
 	LegacyTokenExpiry      bool          // 2.x behaviour: expired sessions keep their connection
 	IdleTimeout            time.Duration // connections.max.idle.ms (0: none)
 	GroupInitialRebalance  time.Duration // group.initial.rebalance.delay.ms
+	GroupMinSessionTimeout time.Duration // group.min.session.timeout.ms (default 6 s)
+	GroupMaxSessionTimeout time.Duration // group.max.session.timeout.ms (default 30 min)
 	TransactionTimeoutMax  time.Duration // transaction.max.timeout.ms
 	OffsetsRetention       time.Duration
 	MaxConnections         int
@@ -223,6 +225,15 @@ func validate(cfg *Config) error {
 	}
 	if cfg.TransactionTimeoutMax == 0 {
 		cfg.TransactionTimeoutMax = 15 * time.Minute
+	}
+	if cfg.GroupMinSessionTimeout == 0 {
+		cfg.GroupMinSessionTimeout = 6 * time.Second
+	}
+	if cfg.GroupMaxSessionTimeout == 0 {
+		cfg.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if cfg.GroupMinSessionTimeout > cfg.GroupMaxSessionTimeout {
+		return fmt.Errorf("broker config: group.min.session.timeout.ms %v exceeds group.max.session.timeout.ms %v", cfg.GroupMinSessionTimeout, cfg.GroupMaxSessionTimeout)
 	}
 	if cfg.OffsetsRetention == 0 {
 		cfg.OffsetsRetention = 7 * 24 * time.Hour

@@ -16,6 +16,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// kafkaError is an error whose text is Kafka's own, sent to clients
+// verbatim, so it keeps Kafka's wording and capitalization.
+type kafkaError string
+
+func (e kafkaError) Error() string { return string(e) }
+
+func kafkaErrorf(format string, args ...any) error { return kafkaError(fmt.Sprintf(format, args...)) }
+
 // configDef describes one config key.
 type configDef struct {
 	name string
@@ -251,7 +259,7 @@ func validateTopicConfig(name, value string) (string, error) {
 	}
 	d := topicConfigByName[name]
 	if d == nil {
-		return "", fmt.Errorf("Unknown topic config name: %s", name)
+		return "", kafkaErrorf("Unknown topic config name: %s", name)
 	}
 	v, err := parseConfigValue(d, value)
 	if err != nil {
@@ -259,7 +267,7 @@ func validateTopicConfig(name, value string) (string, error) {
 	}
 	if d.check != nil {
 		if err := d.check(v); err != nil {
-			return "", fmt.Errorf("Invalid value %s for configuration %s: %v", value, name, err)
+			return "", kafkaErrorf("Invalid value %s for configuration %s: %v", value, name, err)
 		}
 	}
 	return v, nil
@@ -269,7 +277,7 @@ func validateTopicConfig(name, value string) (string, error) {
 func parseConfigValue(d *configDef, value string) (string, error) {
 	v := strings.TrimSpace(value)
 	bad := func(what string) (string, error) {
-		return "", fmt.Errorf("Invalid value %s for configuration %s: %s", value, d.name, what)
+		return "", kafkaErrorf("Invalid value %s for configuration %s: %s", value, d.name, what)
 	}
 	switch d.typ {
 	case kmsg.ConfigTypeInt:
@@ -318,7 +326,7 @@ func atLeast(min int64) func(string) error {
 	return func(v string) error {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		if n < min {
-			return fmt.Errorf("Value must be at least %d", min)
+			return kafkaErrorf("Value must be at least %d", min)
 		}
 		return nil
 	}
@@ -328,10 +336,10 @@ func intRange(min, max int64) func(string) error {
 	return func(v string) error {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		if n < min {
-			return fmt.Errorf("Value must be at least %d", min)
+			return kafkaErrorf("Value must be at least %d", min)
 		}
 		if n > max {
-			return fmt.Errorf("Value must be no more than %d", max)
+			return kafkaErrorf("Value must be no more than %d", max)
 		}
 		return nil
 	}
@@ -344,7 +352,7 @@ func intRangeOr(min, max, or int64) func(string) error {
 		if n == or || (n >= min && n <= max) {
 			return nil
 		}
-		return fmt.Errorf("Value must be between %d and %d or equal to %d", min, max, or)
+		return kafkaErrorf("Value must be between %d and %d or equal to %d", min, max, or)
 	}
 }
 
@@ -352,10 +360,10 @@ func doubleRange(min, max float64) func(string) error {
 	return func(v string) error {
 		f, _ := strconv.ParseFloat(v, 64)
 		if f < min {
-			return fmt.Errorf("Value must be at least %v", min)
+			return kafkaErrorf("Value must be at least %v", min)
 		}
 		if f > max {
-			return fmt.Errorf("Value must be no more than %v", max)
+			return kafkaErrorf("Value must be no more than %v", max)
 		}
 		return nil
 	}
@@ -368,7 +376,7 @@ func stringIn(valid ...string) func(string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("String must be one of: %s", strings.Join(valid, ", "))
+		return kafkaErrorf("String must be one of: %s", strings.Join(valid, ", "))
 	}
 }
 
@@ -394,7 +402,7 @@ func validateTopicConfigs(in []kmsg.CreateTopicsRequestTopicConfig) (map[string]
 			if legacyTopicConfigs[c.Name] || topicConfigByName[c.Name] != nil {
 				continue
 			}
-			return nil, fmt.Errorf("Unknown topic config name: %s", c.Name)
+			return nil, kafkaErrorf("Unknown topic config name: %s", c.Name)
 		}
 		v, err := validateTopicConfig(c.Name, *c.Value)
 		if err != nil {

@@ -25,10 +25,9 @@ import (
 
 // Kafka's defaults for the classic group protocol.
 const (
-	groupMinSessionTimeout = 6 * time.Second  // group.min.session.timeout.ms
-	groupMaxSessionTimeout = 30 * time.Minute // group.max.session.timeout.ms
 	newMemberJoinTimeout   = 5 * time.Minute  // GroupCoordinator.NewMemberJoinTimeoutMs
 	offsetMetadataMaxBytes = 4096             // offset.metadata.max.bytes
+	offsetsCleanupInterval = 10 * time.Minute // offsets.retention.check.interval.ms
 	groupTickInterval      = 100 * time.Millisecond
 )
 
@@ -135,15 +134,16 @@ type group struct {
 
 // groupCoordinator owns consumer groups and committed offsets.
 type groupCoordinator struct {
-	b       *Broker
-	mu      sync.Mutex
-	groups  map[string]*group
-	seq     uint64
-	started sync.Once
+	b           *Broker
+	mu          sync.Mutex
+	groups      map[string]*group
+	seq         uint64
+	started     sync.Once
+	lastCleanup time.Time
 }
 
 func newGroupCoordinator(b *Broker) *groupCoordinator {
-	return &groupCoordinator{b: b, groups: map[string]*group{}}
+	return &groupCoordinator{b: b, groups: map[string]*group{}, lastCleanup: b.now()}
 }
 
 // startTicker starts the expiry loop the first time a group is used. A
@@ -327,12 +327,14 @@ func (g *group) generationResult(m *member) joinResult {
 	return res
 }
 
-func newMemberID(clientID string) string {
+// newMemberID is GroupMetadata.generateMemberId: the group instance id
+// (static members) or the client id, a dash and a random UUID.
+func newMemberID(prefix string) string {
 	var u [16]byte
 	_, _ = rand.Read(u[:])
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%s-%x-%x-%x-%x-%x", clientID, u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	return fmt.Sprintf("%s-%x-%x-%x-%x-%x", prefix, u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // joinRequest is a JoinGroup as the state machine needs it.
@@ -359,7 +361,7 @@ func (gc *groupCoordinator) join(r *joinRequest) (joinResult, <-chan joinResult)
 	if r.group == "" {
 		return fail(kerr.InvalidGroupID.Code)
 	}
-	if r.sessionTimeout < groupMinSessionTimeout || r.sessionTimeout > groupMaxSessionTimeout {
+	if r.sessionTimeout < gc.b.cfg.GroupMinSessionTimeout || r.sessionTimeout > gc.b.cfg.GroupMaxSessionTimeout {
 		return fail(kerr.InvalidSessionTimeout.Code)
 	}
 	unknown := r.memberID == ""
@@ -387,13 +389,14 @@ func (gc *groupCoordinator) joinNewMember(g *group, r *joinRequest) (joinResult,
 	if !g.supportsProtocols(r.protocolType, r.protocols) {
 		return joinResult{err: kerr.InconsistentGroupProtocol.Code, generation: -1}, nil
 	}
-	id := newMemberID(r.clientID)
 	if r.instanceID != "" {
+		id := newMemberID(r.instanceID)
 		if old, ok := g.static[r.instanceID]; ok {
 			return gc.replaceStaticMember(g, old, id, r)
 		}
 		return gc.addMemberAndRebalance(g, id, r)
 	}
+	id := newMemberID(r.clientID)
 	if r.requireKnownMemberID {
 		g.pending[id] = gc.b.now().Add(r.sessionTimeout)
 		return joinResult{err: kerr.MemberIDRequired.Code, memberID: id, generation: -1}, nil
@@ -735,6 +738,29 @@ func (gc *groupCoordinator) tick() {
 	for _, g := range gc.groups {
 		gc.tickGroup(g, now)
 	}
+	if now.Sub(gc.lastCleanup) >= offsetsCleanupInterval {
+		gc.lastCleanup = now
+		gc.cleanup(now)
+	}
+}
+
+// cleanup is Kafka's periodic group metadata cleanup: offsets of a group
+// empty for offsets.retention.minutes expire (KIP-211), and an empty group
+// left without offsets is deleted. Called with gc.mu held.
+func (gc *groupCoordinator) cleanup(now time.Time) {
+	for id, g := range gc.groups {
+		if g.state != groupEmpty {
+			continue
+		}
+		if len(g.offsets) > 0 && now.Sub(g.stateSince) >= gc.b.cfg.OffsetsRetention {
+			gc.b.log.Info("expiring offsets of an empty group", "group", id, "topics", len(g.offsets))
+			g.offsets = map[string]map[int32]offsetEntry{}
+		}
+		if len(g.offsets) == 0 && len(g.txnOffsets) == 0 && len(g.pending) == 0 {
+			g.setState(groupDead, now)
+			delete(gc.groups, id)
+		}
+	}
 }
 
 func (gc *groupCoordinator) tickGroup(g *group, now time.Time) {
@@ -770,13 +796,6 @@ func (gc *groupCoordinator) tickGroup(g *group, now time.Time) {
 			g.remove(id)
 		}
 		gc.maybePrepareRebalance(g, "removing "+strings.Join(ids, ",")+" on pending sync request expiration")
-	}
-	if g.state == groupEmpty && now.Sub(g.stateSince) >= gc.b.cfg.OffsetsRetention {
-		// KIP-211: offsets of a group empty for the retention period expire.
-		g.offsets = map[string]map[int32]offsetEntry{}
-		if len(g.txnOffsets) == 0 {
-			delete(gc.groups, g.id)
-		}
 	}
 }
 

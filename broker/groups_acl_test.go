@@ -209,6 +209,15 @@ func TestGroupAndTxnACLs(t *testing.T) {
 		"AddPartitionsToTxn to an internal topic": {[]grantKey{gk(az.OpWrite, X, "x"), gk(az.OpAll, T, "*")}, func(t *testing.T) int16 {
 			return x.addPartitions(3, map[string][]int32{"__consumer_offsets": {0}})["__consumer_offsets"][0]
 		}, kerr.TopicAuthorizationFailed.Code},
+		"Produce of a transactional batch without transactional id WRITE": {[]grantKey{gk(az.OpWrite, T, "t")}, func(t *testing.T) int16 {
+			return produceRaw(t, f, sp("x"), true)
+		}, kerr.TransactionalIDAuthorizationFailed.Code},
+		"Produce of a transactional batch with a null transactional id": {[]grantKey{gk(az.OpAll, X, "*"), gk(az.OpWrite, T, "t")}, func(t *testing.T) int16 {
+			return produceRaw(t, f, nil, true)
+		}, kerr.TransactionalIDAuthorizationFailed.Code},
+		"Produce of a plain batch checks no transactional id": {[]grantKey{gk(az.OpWrite, T, "t")}, func(t *testing.T) int16 {
+			return produceRaw(t, f, sp("x"), false)
+		}, 0},
 		"AddOffsetsToTxn without group READ": {[]grantKey{gk(az.OpWrite, X, "x"), gk(az.OpDescribe, G, "g")}, func(t *testing.T) int16 {
 			return x.addOffsets("g")
 		}, kerr.GroupAuthorizationFailed.Code},
@@ -236,4 +245,15 @@ func TestGroupAndTxnACLs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// produceRaw sends one batch of a fresh producer id to t-1.
+func produceRaw(t *testing.T, f *groupFixture, txnID *string, transactional bool) int16 {
+	req := kmsg.NewPtrProduceRequest()
+	req.TransactionID = txnID
+	req.Acks, req.TimeoutMillis = -1, 5000
+	req.Topics = []kmsg.ProduceRequestTopic{{Topic: "t", Partitions: []kmsg.ProduceRequestTopicPartition{{
+		Partition: 1, Records: recordBatch(-1, -1, -1, transactional, "v"),
+	}}}}
+	return send[*kmsg.ProduceResponse](t, f.cl, req, 9).Topics[0].Partitions[0].ErrorCode
 }

@@ -12,6 +12,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/minikafka/minikafka/protocol"
 )
 
 // groupMember starts a kgo consumer-group member that polls in the
@@ -244,5 +247,23 @@ func TestGroupStaticMemberRejoinsWithoutRebalance(t *testing.T) {
 	})
 	if _, got, _ := b.groups.snapshot("static-group"); got != gen {
 		t.Fatalf("generation moved from %d to %d on a static rejoin", gen, got)
+	}
+}
+
+// TestGroupAndTxnAPIsAdvertised checks the ApiVersions table lists the
+// group and transaction APIs at the versions their handlers serve.
+func TestGroupAndTxnAPIsAdvertised(t *testing.T) {
+	want := map[int16]protocol.VersionRange{
+		8: {Min: 2, Max: 8}, 9: {Min: 1, Max: 8}, 10: {Min: 0, Max: 4}, 11: {Min: 0, Max: 9}, 12: {Min: 0, Max: 4},
+		13: {Min: 0, Max: 5}, 14: {Min: 0, Max: 5}, 15: {Min: 0, Max: 5}, 16: {Min: 0, Max: 4}, 22: {Min: 0, Max: 4},
+		24: {Min: 0, Max: 3}, 25: {Min: 0, Max: 3}, 26: {Min: 0, Max: 3}, 28: {Min: 0, Max: 3}, 42: {Min: 0, Max: 2}, 47: {Min: 0, Max: 0},
+	}
+	for key, r := range want {
+		if got, ok := protocol.Versions[key]; !ok || got != r {
+			t.Errorf("%s: advertised %+v (%v), want %+v", kmsg.NameForKey(key), got, ok, r)
+		}
+		if handlers[key] == nil {
+			t.Errorf("%s: no handler", kmsg.NameForKey(key))
+		}
 	}
 }

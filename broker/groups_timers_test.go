@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +207,9 @@ func TestStaticRejoinFencesWaitingJoin(t *testing.T) {
 	if n.ErrorCode != 0 || third.ErrorCode != 0 || n.Generation != 3 || n.MemberID == old {
 		t.Fatalf("joins after the replacement: %+v / %+v", n, third)
 	}
+	if !strings.HasPrefix(n.MemberID, "pod-1-") {
+		t.Fatalf("static member id %q does not start with its instance id", n.MemberID)
+	}
 	if n.LeaderID != n.MemberID || len(n.Members) != 3 {
 		t.Fatalf("the replaced leader keeps leadership under its new id: %+v", n)
 	}
@@ -234,5 +238,34 @@ func TestJoinWaitEndsWhenBrokerCloses(t *testing.T) {
 	case <-waiting:
 	case <-time.After(20 * time.Second):
 		t.Fatal("the waiting JoinGroup never ended")
+	}
+}
+
+func TestEmptyGroupsAndExpiredOffsetsAreCleanedUp(t *testing.T) {
+	f := newGroupFixture(t, nil)
+	m, _ := f.stable("left", nil)
+	lv := kmsg.NewPtrLeaveGroupRequest()
+	lv.Group, lv.MemberID = "left", m
+	if code := send[*kmsg.LeaveGroupResponse](t, f.cl, lv, 0).ErrorCode; code != 0 {
+		t.Fatal(kerr.ErrorForCode(code))
+	}
+	if code := f.commit("kept", "", -1, "t", "", 8); code != 0 {
+		t.Fatal(kerr.ErrorForCode(code))
+	}
+	if f.state("left") != groupEmpty || f.state("kept") != groupEmpty {
+		t.Fatalf("states %v %v, want Empty", f.state("left"), f.state("kept"))
+	}
+	f.clock.Advance(offsetsCleanupInterval)
+	f.b.groups.tick()
+	if f.state("left") != groupDead {
+		t.Fatal("an empty group without offsets survived the cleanup")
+	}
+	if f.state("kept") != groupEmpty {
+		t.Fatal("a group with offsets was deleted before the retention")
+	}
+	f.clock.Advance(7 * 24 * time.Hour)
+	f.b.groups.tick()
+	if f.state("kept") != groupDead {
+		t.Fatal("offsets of a group empty for offsets.retention did not expire")
 	}
 }

@@ -1,14 +1,22 @@
 package broker
 
-// Produce (0), v3–11. ACL: TransactionalId WRITE when the batch is
-// transactional (denied: 53 on every partition), then Topic WRITE per topic
-// (denied: 29 per partition), before any existence check. Batches are
-// stored as received (wire bytes); only the 61-byte header is read, for the
-// CRC, offsets and idempotent sequence checks: by reference to the request
-// frame when the batch is at least a quarter of it, else as a copy. acks=0 with an error closes
-// the connection, as Kafka does.
+// Produce (0), v3–11. ACL: TransactionalId WRITE when a batch is
+// transactional (a null transactional id is denied; denied: 53 on every
+// partition), then Topic WRITE per topic (denied: 29 per partition),
+// before any existence check. Batches are stored as received (wire bytes);
+// only the 61-byte header is read, for the CRC, offsets and idempotent
+// sequence checks (KIP-360: a producer the partition does not know may
+// start at any sequence). A transactional batch must go to a partition of
+// its transactional id's ongoing transaction (else INVALID_TXN_STATE;
+// another id's producer: INVALID_PRODUCER_ID_MAPPING); a non-transactional
+// batch from a producer with an open transaction there is
+// INVALID_TXN_STATE. A batch is kept by reference to the request frame
+// when it is at least a quarter of it, else as an exact-size copy (so no
+// stored batch keeps more than four times its size alive). acks=0 with an
+// error closes the connection, as Kafka does.
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -25,7 +33,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	txnCode := int16(0)
-	if req.TransactionID != nil && !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID) {
+	if hasTransactionalBatch(req) && (req.TransactionID == nil || !c.authorizeOp(az.OpWrite, az.ResourceTransactionalID, *req.TransactionID)) {
 		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
@@ -60,10 +68,13 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		for j := range rt.Partitions {
 			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
+			// Default also leaves CurrentLeader (KIP-951, v10+) at -1/-1 so
+			// that it is not sent: a zero value would tell clients that
+			// node 0 leads the partition (librdkafka 2.11 warns "new
+			// leader0 not found in cache" when node.id is not 0).
+			sp.Default()
 			sp.Partition = rp.Partition
 			sp.BaseOffset = -1
-			sp.LogAppendTime = -1
-			sp.LogStartOffset = -1
 			sp.ErrorCode = code
 			if code != 0 {
 				anyErr = true
@@ -98,6 +109,21 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		return nil, nil
 	}
 	return resp, nil
+}
+
+// hasTransactionalBatch reports whether a partition's batch has the
+// transactional attribute (Kafka's hasTransactionalRecords): only then is
+// TransactionalId WRITE checked, and a null transactional id is denied.
+func hasTransactionalBatch(req *kmsg.ProduceRequest) bool {
+	for i := range req.Topics {
+		for j := range req.Topics[i].Partitions {
+			rec := req.Topics[i].Partitions[j].Records
+			if len(rec) >= 23 && binary.BigEndian.Uint16(rec[21:])&attrTransactional != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // appendBatch validates and appends one record batch to p. It returns the

@@ -25,8 +25,9 @@ func TestRetention(t *testing.T) {
 	createTopic(t, cl, "sized", 1, nil)
 	createTopic(t, cl, "forever", 1, map[string]string{"retention.ms": "-1"})
 	createTopic(t, cl, "default", 1, nil)
+	createTopic(t, cl, "huge", 1, map[string]string{"retention.ms": "9223372036854775807"})
 	now := nowMs.Load()
-	for _, topic := range []string{"timed", "forever", "default"} {
+	for _, topic := range []string{"timed", "forever", "default", "huge"} {
 		produceRecs(t, cl, topic, 0, batchtest.Options{}, now-7_200_000, now-7_100_000) // 0-1: two hours old
 		produceRecs(t, cl, topic, 0, batchtest.Options{}, now-120_000)                  // 2: two minutes old
 		produceRecs(t, cl, topic, 0, batchtest.Options{}, now-10_000)                   // 3: recent
@@ -39,7 +40,7 @@ func TestRetention(t *testing.T) {
 	start := func(topic string) int64 { return b.topics.partition(topic, 0).log.StartOffset() }
 
 	b.topics.retain()
-	for topic, want := range map[string]int64{"timed": 3, "forever": 0, "default": 2, "sized": 0} {
+	for topic, want := range map[string]int64{"timed": 3, "forever": 0, "default": 2, "sized": 0, "huge": 0} {
 		if got := start(topic); got != want {
 			t.Errorf("%s: log start %d after retention, want %d", topic, got, want)
 		}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/minikafka/minikafka/storage"
 )
@@ -132,13 +131,13 @@ var validTopic = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 func validateTopicName(name string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("Topic name is illegal, it can't be empty")
+		return kafkaErrorf("Topic name is illegal, it can't be empty")
 	case name == "." || name == "..":
-		return fmt.Errorf("Topic name cannot be \".\" or \"..\"")
+		return kafkaErrorf("Topic name cannot be \".\" or \"..\"")
 	case len(name) > 249:
-		return fmt.Errorf("Topic name is illegal, it can't be longer than 249 characters, topic name: %s", name)
+		return kafkaErrorf("Topic name is illegal, it can't be longer than 249 characters, topic name: %s", name)
 	case !validTopic.MatchString(name):
-		return fmt.Errorf("Topic name %s is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
+		return kafkaErrorf("Topic name %s is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
 	}
 	return nil
 }
@@ -237,9 +236,12 @@ func (ts *topicState) retain() {
 	for _, t := range ts.all() {
 		ms, _ := strconv.ParseInt(mustCfg(ts.b, t, "retention.ms"), 10, 64)
 		bytes, _ := strconv.ParseInt(mustCfg(ts.b, t, "retention.bytes"), 10, 64)
+		// Batches whose max timestamp is below minTS expire (retention.ms
+		// -1: never; computed in milliseconds so that a huge retention.ms
+		// cannot overflow into the future).
 		var minTS int64
-		if ms > 0 {
-			minTS = now.Add(-time.Duration(ms) * time.Millisecond).UnixMilli()
+		if nowMs := now.UnixMilli(); ms >= 0 && ms < nowMs {
+			minTS = nowMs - ms
 		}
 		if minTS <= 0 && bytes < 0 {
 			continue

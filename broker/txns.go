@@ -32,6 +32,10 @@ var txnStateNames = [...]string{"Empty", "Ongoing", "PrepareCommit", "PrepareAbo
 
 func (s txnState) String() string { return txnStateNames[s] }
 
+// transactionalIDExpiration is transactional.id.expiration.ms: an id
+// without a transaction for that long is forgotten.
+const transactionalIDExpiration = 7 * 24 * time.Hour
+
 // epochExhausted is TransactionMetadata.isEpochExhausted.
 func epochExhausted(e int16) bool { return e >= 32767-1 }
 
@@ -46,6 +50,7 @@ type txnMeta struct {
 	parts     map[*partition]struct{}
 	groups    map[string]struct{}
 	started   time.Time
+	updated   time.Time // last state change, for transactional.id.expiration.ms
 }
 
 // txnCoordinator owns transactional ids and their state.
@@ -114,6 +119,7 @@ func (tc *txnCoordinator) initProducer(txnID string, timeoutMs int32, pid int64,
 	}
 	t.timeout = time.Duration(timeoutMs) * time.Millisecond
 	t.state = txnEmpty
+	t.updated = tc.b.now()
 	t.parts, t.groups = nil, nil
 	return t.pid, t.epoch, 0
 }
@@ -139,9 +145,10 @@ func (tc *txnCoordinator) check(txnID string, pid int64, epoch int16) (*txnMeta,
 // begin moves t to Ongoing (a new transaction starts with its first
 // partition or group). Called with tc.mu held.
 func (tc *txnCoordinator) begin(t *txnMeta) {
+	t.updated = tc.b.now()
 	if t.state != txnOngoing {
 		t.state = txnOngoing
-		t.started = tc.b.now()
+		t.started = t.updated
 		t.parts = map[*partition]struct{}{}
 		t.groups = map[string]struct{}{}
 	}
@@ -271,18 +278,27 @@ func (tc *txnCoordinator) finishEnd(end txnEnd) {
 		end.t.state = txnCompleteCommit
 	}
 	end.t.parts, end.t.groups = nil, nil
+	end.t.updated = tc.b.now()
 	tc.mu.Unlock()
 }
 
-// expire aborts transactions past their timeout, fencing their producer.
+// expire aborts transactions past their timeout, fencing their producer,
+// and forgets transactional ids idle for transactional.id.expiration.ms.
 func (tc *txnCoordinator) expire() {
 	now := tc.b.now()
 	tc.mu.Lock()
 	var ends []txnEnd
 	for _, id := range sortedKeys(tc.txns) {
 		t := tc.txns[id]
-		if t.state == txnOngoing && now.Sub(t.started) > t.timeout {
-			ends = append(ends, tc.prepareEnd(t, false, true))
+		switch t.state {
+		case txnOngoing:
+			if now.Sub(t.started) > t.timeout {
+				ends = append(ends, tc.prepareEnd(t, false, true))
+			}
+		case txnEmpty, txnCompleteCommit, txnCompleteAbort:
+			if now.Sub(t.updated) > transactionalIDExpiration {
+				delete(tc.txns, id)
+			}
 		}
 	}
 	tc.mu.Unlock()

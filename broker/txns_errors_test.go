@@ -216,3 +216,19 @@ func TestTransactionErrors(t *testing.T) {
 		t.Fatalf("lso %d hwm %d, want 2 and 2", lso, hwm)
 	}
 }
+
+func TestIdleTransactionalIDExpires(t *testing.T) {
+	f := newGroupFixture(t, nil)
+	r := newRawTxn(t, f.cl, "idle-id")
+	first := r.pid
+	f.clock.Advance(6 * 24 * time.Hour)
+	f.b.txns.expire()
+	if resp := r.init(60000, -1, -1, 4); resp.ProducerID != first || resp.ProducerEpoch != 1 {
+		t.Fatalf("re-init within the expiration: %+v", resp)
+	}
+	f.clock.Advance(8 * 24 * time.Hour)
+	f.b.txns.expire()
+	if resp := r.init(60000, -1, -1, 4); resp.ProducerID == first || resp.ProducerEpoch != 0 {
+		t.Fatalf("re-init after transactional.id.expiration.ms: %+v, want a new producer id at epoch 0", resp)
+	}
+}

@@ -207,17 +207,23 @@ func TestSASLGateUnsupportedApiVersionsVersion(t *testing.T) {
 	if err := resp.ReadFrom(b[4:]); err != nil || resp.ErrorCode != kerr.UnsupportedVersion.Code {
 		t.Fatalf("v0 response %+v, %v", resp, err)
 	}
+	// As Kafka, the v0 error response lists only ApiVersions itself; the
+	// client retries with a version from it and gets the full table.
+	if len(resp.ApiKeys) != 1 || resp.ApiKeys[0].ApiKey != 18 {
+		t.Fatalf("v0 error response lists %+v, want only ApiVersions", resp.ApiKeys)
+	}
+	r := c.roundTrip(apiVersions(3)).(*kmsg.ApiVersionsResponse)
+	if r.ErrorCode != 0 {
+		t.Fatalf("retry: %d", r.ErrorCode)
+	}
 	found := false
-	for _, k := range resp.ApiKeys {
+	for _, k := range r.ApiKeys {
 		if k.ApiKey == 17 && k.MinVersion == 0 {
 			found = true // librdkafka needs SaslHandshake v0 advertised
 		}
 	}
 	if !found {
 		t.Fatal("SaslHandshake v0 not advertised")
-	}
-	if r := c.roundTrip(apiVersions(3)).(*kmsg.ApiVersionsResponse); r.ErrorCode != 0 {
-		t.Fatalf("retry: %d", r.ErrorCode)
 	}
 	if r := c.plainHandshakeLogin("alice", "alice-secret"); r.ErrorCode != 0 {
 		t.Fatalf("login: %d", r.ErrorCode)
@@ -410,4 +416,56 @@ func TestSASLGateRawTokens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSASLGateReauthentication covers KIP-368 re-authentication of PLAIN
+// sessions (connections.max.reauth.ms): the same user may re-authenticate,
+// another principal gets Kafka's message, another mechanism fails with no
+// response.
+func TestSASLGateReauthentication(t *testing.T) {
+	_, addr, logs := startSASL(t, func(c *minikafka.Config) { c.SASL.MaxReauth = time.Hour; c.SASL.FailedAuthenticationDelay = -1 })
+	login := func(t *testing.T) *rawConn {
+		c := dialRaw(t, addr)
+		r := c.plainLogin("alice", "alice-secret")
+		if r.ErrorCode != 0 || r.SessionLifetimeMillis != time.Hour.Milliseconds() {
+			t.Fatalf("login %d, lifetime %d", r.ErrorCode, r.SessionLifetimeMillis)
+		}
+		return c
+	}
+	t.Run("same principal", func(t *testing.T) {
+		c := login(t)
+		if hs := c.roundTrip(handshake(1, "PLAIN")).(*kmsg.SASLHandshakeResponse); hs.ErrorCode != 0 {
+			t.Fatalf("re-auth handshake %d", hs.ErrorCode)
+		}
+		r := c.roundTrip(authenticate(2, "\x00alice\x00alice-secret")).(*kmsg.SASLAuthenticateResponse)
+		if r.ErrorCode != 0 || r.SessionLifetimeMillis <= 0 {
+			t.Fatalf("re-auth %d lifetime %d", r.ErrorCode, r.SessionLifetimeMillis)
+		}
+		if md := c.roundTrip(metadata()).(*kmsg.MetadataResponse); len(md.Brokers) != 1 {
+			t.Fatal("metadata after re-authentication")
+		}
+		// A second re-authentication within a second is refused.
+		if hs := c.roundTrip(handshake(1, "PLAIN")).(*kmsg.SASLHandshakeResponse); hs.ErrorCode != kerr.IllegalSaslState.Code {
+			t.Fatalf("re-auth within 1s: %d", hs.ErrorCode)
+		}
+	})
+	t.Run("other principal", func(t *testing.T) {
+		c := login(t)
+		c.roundTrip(handshake(1, "PLAIN"))
+		r := c.roundTrip(authenticate(2, "\x00bob\x00bob-secret")).(*kmsg.SASLAuthenticateResponse)
+		if r.ErrorCode != kerr.SaslAuthenticationFailed.Code || r.ErrorMessage == nil ||
+			*r.ErrorMessage != "Cannot change principals during re-authentication from User.alice: User.bob" {
+			t.Fatalf("principal change: %d %v", r.ErrorCode, r.ErrorMessage)
+		}
+		c.expectClosed()
+	})
+	t.Run("other mechanism", func(t *testing.T) {
+		c := login(t)
+		if hs := c.roundTrip(handshake(1, "SCRAM-SHA-256")).(*kmsg.SASLHandshakeResponse); hs.ErrorCode != 0 {
+			t.Fatalf("handshake for another enabled mechanism: %d", hs.ErrorCode)
+		}
+		c.send(authenticate(2, "n,,n=alice,r=abc"))
+		c.expectClosed()
+	})
+	mustContain(t, "broker log", logs.String(), "SASL mechanism 'SCRAM-SHA-256' requested by client is not supported for re-authentication of mechanism 'PLAIN'")
 }

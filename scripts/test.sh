@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages used by the integration tests (real clients and servers).
-APT_PKGS=(kcat python3-kafka python3-confluent-kafka slapd ldap-utils openssl)
+# gcc and libc6-dev: cgo for confluent-kafka-go (its librdkafka is bundled).
+APT_PKGS=(kcat python3-kafka python3-confluent-kafka slapd ldap-utils openssl gcc libc6-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -25,6 +26,12 @@ fi
 
 # npm packages (kafkajs client, oidc-provider identity provider).
 if [ -f integration/js/package.json ]; then
+  # oidc-provider 9 needs Node.js 20 or later (Debian 12's nodejs is 18).
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$node_major" -lt 20 ]; then
+    echo "Node.js >= 20 with npm is required by integration/js (found: $(node --version 2>/dev/null || echo none))" >&2
+    exit 1
+  fi
   log "npm ci (integration/js)"
   (cd integration/js && npm ci --no-audit --no-fund --silent)
 fi

@@ -36,10 +36,17 @@
 //
 // ACLs are indexed per resource type: a map for LITERAL names, a radix
 // tree for PREFIXED names, the wildcard group, and per-(principal,
-// operation) buckets for AuthorizeByResourceType. The index is an
-// immutable snapshot behind an atomic pointer: Authorize never locks and
-// does not allocate (for subjects with up to 62 groups); ACL changes
-// build a new snapshot of the resource types they touch.
+// operation) buckets for AuthorizeByResourceType. Within a pattern, ACLs
+// are sorted by principal hash behind a 256-bit filter, so a subject's
+// principals are found without scanning; the hashes of a subject's
+// principals are computed once per subject (a small lock-free cache keyed
+// by the *principal.Subject, checked against its current user and
+// groups). The index is an immutable snapshot behind an atomic pointer:
+// Authorize never locks and does not allocate. A change publishes a new
+// snapshot that copies only what it touches (one shard of 256 of the name
+// maps, the radix path to a name, the keys of the principals involved), so
+// one CreateAcls costs about the same with 200,000 ACLs as with 10.
+// BENCHMARKS.md has the figures.
 package acl
 
 import (

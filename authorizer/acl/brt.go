@@ -12,36 +12,41 @@ import (
 // principals (user, groups, User:*) for the client host and "*".
 //
 // An ACL with operation ALL is filed under every operation (Kafka counts
-// op == q || op == ALL). Allows that a deny always present for the same
-// principal can cancel (a deny of the same principal or User:*, host "*")
-// are dropped at build time; the remaining cross-principal and per-host
-// cancellations are checked at query time.
+// op == q || op == ALL). Allows that a deny of the same principal and
+// operation on host "*" cancels are dropped when the key is built (that
+// deny takes part in every query reading the key); the other
+// cancellations (other principals of the subject, the client's host) are
+// checked at query time. A change rebuilds only the keys of the principals
+// and operations it touches.
 
-// brtKey identifies the ACLs of one principal for one operation; the map
-// of a type is keyed by brtHash (no string hashing at query time, the
-// principal's hash is already known) and collisions are resolved by
+// brtKey identifies the ACLs of one principal for one operation; the
+// shards of a type are keyed by brtHash (no string hashing at query time:
+// the principal's hash is already known) and collisions are resolved by
 // comparing p and op.
 type brtKey struct {
 	p  principal.Principal
 	op az.Operation
 }
 
-// brtHosts is the bucket list of one key: host -> bucket.
-type brtHosts struct {
+// brtKeyIndex is everything one (principal, operation) contributes: its
+// ACLs (op or ALL) and their buckets by canonical host.
+type brtKeyIndex struct {
 	key   brtKey
+	acls  []*az.ACL
 	hosts map[string]*brtBucket
 }
 
 func brtHash(ph uint64, op az.Operation) uint64 { return ph ^ (uint64(op)+1)*0x94d049bb133111eb }
 
-// brtIndex maps brtHash to the keys with that hash.
-type brtIndex map[uint64][]*brtHosts
+// brtShard is the shard of a brtHash (its top 8 bits).
+func brtShard(h uint64) int { return int(h >> 56) }
 
-// get returns the host buckets of (p, op), whose principal hash is ph.
-func (x brtIndex) get(p principal.Principal, ph uint64, op az.Operation) map[string]*brtBucket {
-	for _, h := range x[brtHash(ph, op)] {
-		if h.key.op == op && h.key.p == p {
-			return h.hosts
+// brtHosts returns the host buckets of (p, op), whose principal hash is ph.
+func (ti *typeIndex) brtHosts(p principal.Principal, ph uint64, op az.Operation) map[string]*brtBucket {
+	h := brtHash(ph, op)
+	for _, k := range ti.brt[brtShard(h)][h] {
+		if k.key.op == op && k.key.p == p {
+			return k.hosts
 		}
 	}
 	return nil
@@ -59,53 +64,98 @@ type brtBucket struct {
 // present marks a name in a deny-prefix radix tree.
 var present = &group{}
 
-func buildBRT(acls map[az.ACL]*az.ACL) brtIndex {
-	idx := make(map[brtKey]map[string]*brtBucket)
-	for _, a := range acls {
-		p := splitPrincipal(a.Principal)
-		host := CanonicalHost(a.Host)
-		lo, hi := a.Operation, a.Operation
-		if a.Operation == az.OpAll {
-			lo, hi = az.OpAll, az.OpDescribeTokens
-		}
-		for op := lo; op <= hi; op++ {
-			k := brtKey{p, op}
-			hosts := idx[k]
-			if hosts == nil {
-				hosts = make(map[string]*brtBucket, 1)
-				idx[k] = hosts
-			}
-			b := hosts[host]
-			if b == nil {
-				b = &brtBucket{}
-				hosts[host] = b
-			}
-			b.add(a)
-		}
+// forEachBRTKey calls fn with the keys an ACL is filed under: its
+// operation, or every operation for ALL.
+func forEachBRTKey(a *az.ACL, fn func(brtKey)) {
+	p := splitPrincipal(a.Principal)
+	lo, hi := a.Operation, a.Operation
+	if a.Operation == az.OpAll {
+		lo, hi = az.OpAll, az.OpDescribeTokens
 	}
-	for k, hosts := range idx {
-		own := hosts["*"]
-		var everyone *brtBucket
-		if wk := (brtKey{wildcardUser, k.op}); wk != k {
-			everyone = idx[wk]["*"]
-		}
-		for _, b := range hosts {
-			kept := b.allows[:0]
-			for _, a := range b.allows {
-				if !own.cancels(a) && !everyone.cancels(a) {
-					kept = append(kept, a)
-				}
-			}
-			clear(b.allows[len(kept):])
-			b.allows = kept
-		}
+	for op := lo; op <= hi; op++ {
+		fn(brtKey{p, op})
 	}
-	out := make(brtIndex, len(idx))
-	for k, hosts := range idx {
+}
+
+func brtChangeFor(m map[brtKey]*change, k brtKey) *change {
+	c := m[k]
+	if c == nil {
+		c = &change{}
+		m[k] = c
+	}
+	return c
+}
+
+// applyBRT rebuilds the keys that changed, copying each touched shard once.
+func (ti *typeIndex) applyBRT(changes map[brtKey]*change) {
+	var cloned [numShards]bool
+	for k, ch := range changes {
 		h := brtHash(phash(k.p), k.op)
-		out[h] = append(out[h], &brtHosts{key: k, hosts: hosts})
+		sh := brtShard(h)
+		if !cloned[sh] {
+			m := make(map[uint64][]*brtKeyIndex, len(ti.brt[sh])+1)
+			for hk, v := range ti.brt[sh] {
+				m[hk] = v
+			}
+			ti.brt[sh] = m
+			cloned[sh] = true
+		}
+		list := ti.brt[sh][h]
+		var old *brtKeyIndex
+		idx := -1
+		for i, x := range list {
+			if x.key == k {
+				old, idx = x, i
+			}
+		}
+		var acls []*az.ACL
+		if old != nil {
+			acls = without(old.acls, ch.del)
+		}
+		acls = append(acls, ch.add...)
+		nl := make([]*brtKeyIndex, 0, len(list)+1)
+		for i, x := range list {
+			if i != idx {
+				nl = append(nl, x)
+			}
+		}
+		if len(acls) > 0 {
+			nl = append(nl, newBRTKeyIndex(k, acls))
+		}
+		if len(nl) == 0 {
+			delete(ti.brt[sh], h)
+		} else {
+			ti.brt[sh][h] = nl
+		}
 	}
-	return out
+}
+
+// newBRTKeyIndex files the ACLs of one key by host. Allows that the key's
+// own host-"*" denies cancel are dropped (those denies take part in every
+// query that reads this key).
+func newBRTKeyIndex(k brtKey, acls []*az.ACL) *brtKeyIndex {
+	x := &brtKeyIndex{key: k, acls: acls, hosts: make(map[string]*brtBucket, 1)}
+	for _, a := range acls {
+		host := CanonicalHost(a.Host)
+		b := x.hosts[host]
+		if b == nil {
+			b = &brtBucket{}
+			x.hosts[host] = b
+		}
+		b.add(a)
+	}
+	own := x.hosts["*"]
+	for _, b := range x.hosts {
+		kept := b.allows[:0]
+		for _, a := range b.allows {
+			if !own.cancels(a) {
+				kept = append(kept, a)
+			}
+		}
+		clear(b.allows[len(kept):])
+		b.allows = kept
+	}
+	return x
 }
 
 func (b *brtBucket) add(a *az.ACL) {
@@ -158,7 +208,7 @@ func (s *snapshot) byResourceType(k *subjectKeys, host string, op az.Operation, 
 	var bbuf [128]*brtBucket
 	buckets := bbuf[:0]
 	for j, ph := range k.hashes {
-		hosts := ti.brt.get(k.principalAt(j), ph, op)
+		hosts := ti.brtHosts(k.principalAt(j), ph, op)
 		if hosts == nil {
 			continue
 		}

@@ -75,7 +75,7 @@ func (z *Authorizer) Explain(ctx *az.RequestContext, a az.Action, opts ExplainOp
 			applying = append(applying, &g.entries[i])
 		}
 	}
-	if g := ti.literal[a.Resource.Name]; g != nil {
+	if g := ti.literalGroup(a.Resource.Name); g != nil {
 		collect(g)
 	}
 	for n, rest := ti.prefix, a.Resource.Name; n != nil; {

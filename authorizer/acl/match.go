@@ -46,7 +46,7 @@ func (m *matcher) init(k *subjectKeys, host string, op az.Operation) {
 func (m *matcher) scan(g *group, wild bool) {
 	m.has = true
 	k := m.k
-	if g.mask&k.mask == 0 {
+	if !g.mask.intersects(&k.mask) {
 		return
 	}
 	es := g.entries
@@ -60,7 +60,7 @@ func (m *matcher) scan(g *group, wild bool) {
 		return
 	}
 	for j, h := range k.hashes {
-		if g.mask&bloomBit(h) == 0 {
+		if !g.mask.has(h) {
 			continue
 		}
 		lo := searchHash(es, h)
@@ -77,9 +77,15 @@ func (m *matcher) scan(g *group, wild bool) {
 		run := es[lo:hi]
 		p := k.principalAt(j)
 		if len(run) <= smallRun {
+			// Entries of one principal share a pid: compare the strings once.
+			pid, same := ^uint32(0), false
 			for i := range run {
-				if run[i].p == p {
-					m.consider(&run[i], wild)
+				e := &run[i]
+				if e.pid != pid {
+					pid, same = e.pid, e.p == p
+				}
+				if same {
+					m.consider(e, wild)
 				}
 			}
 			continue
@@ -174,7 +180,7 @@ func kafkaLess(a, b *az.ACL) bool {
 // decide looks at every ACL that applies to the resource name: LITERAL
 // equal, PREFIXED prefix (radix walk) and the LITERAL "*" wildcard.
 func (m *matcher) decide(ti *typeIndex, name string) {
-	if g := ti.literal[name]; g != nil {
+	if g := ti.literalGroup(name); g != nil {
 		m.scan(g, false)
 	}
 	for n, rest := ti.prefix, name; n != nil; {

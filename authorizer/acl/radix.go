@@ -40,6 +40,44 @@ func (n *rnode) insert(key string, g *group) {
 	}
 }
 
+// with returns a copy of n (the root of an immutable tree) in which the
+// pattern key has group g (none when g is nil). Only the nodes on the path
+// to key are copied; the rest is shared. Nodes left empty by a removal are
+// kept: a walk skips them.
+func (n *rnode) with(key string, g *group) *rnode {
+	c := &rnode{label: n.label, g: n.g, first: n.first, kids: n.kids}
+	if key == "" {
+		c.g = g
+		return c
+	}
+	i := bytes.IndexByte(n.first, key[0])
+	if i < 0 {
+		if g == nil {
+			return n
+		}
+		c.first = append(append(make([]byte, 0, len(n.first)+1), n.first...), key[0])
+		c.kids = append(append(make([]*rnode, 0, len(n.kids)+1), n.kids...), &rnode{label: key, g: g})
+		return c
+	}
+	child := n.kids[i]
+	l := commonPrefix(key, child.label)
+	var nc *rnode
+	if l == len(child.label) {
+		nc = child.with(key[l:], g)
+	} else {
+		if g == nil {
+			return n // not present
+		}
+		rest := *child // shared child under a shorter label
+		rest.label = child.label[l:]
+		mid := &rnode{label: child.label[:l], first: []byte{rest.label[0]}, kids: []*rnode{&rest}}
+		nc = mid.with(key[l:], g)
+	}
+	c.kids = append(make([]*rnode, 0, len(n.kids)), n.kids...)
+	c.kids[i] = nc
+	return c
+}
+
 // child returns the child whose label starts with b, or nil.
 func (n *rnode) child(b byte) *rnode {
 	if i := bytes.IndexByte(n.first, b); i >= 0 {

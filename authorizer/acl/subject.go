@@ -16,7 +16,7 @@ type subjectKeys struct {
 	user   principal.Principal
 	groups []principal.Principal
 	hashes []uint64
-	mask   uint64
+	mask   bloom
 	table  []int16 // index+1 into hashes, 0 = empty; len is a power of two
 }
 
@@ -39,7 +39,7 @@ func newSubjectKeys(s *principal.Subject) *subjectKeys {
 	}
 	k.table = make([]int16, size)
 	for j, h := range k.hashes {
-		k.mask |= bloomBit(h)
+		k.mask.add(h)
 		if j >= 1<<15-1 {
 			break // principals beyond the table are found by the slow path
 		}
@@ -65,7 +65,7 @@ func (k *subjectKeys) principalAt(j int) principal.Principal {
 
 // has reports whether p, with hash h, is one of the subject's principals.
 func (k *subjectKeys) has(p principal.Principal, h uint64) bool {
-	if k.mask&bloomBit(h) == 0 {
+	if !k.mask.has(h) {
 		return false
 	}
 	if len(k.hashes) >= 1<<15-1 {

@@ -7,16 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/minikafka/minikafka"
 	az "github.com/minikafka/minikafka/authorizer"
@@ -28,26 +23,25 @@ import (
 func init() { aclSubcommands = append(aclSubcommands, aclExplainCommand) }
 
 type explainFlags struct {
-	principal      string
-	groups         []string
-	host           string
-	operation      string
-	topic          string
-	group          string
-	cluster        bool
-	txnID          string
-	token          string
-	userResource   string
-	dataDir        string
-	config         string
-	bootstrap      string
-	saslMechanism  string
-	saslUser       string
-	saslPassword   string
-	superUsers     string
-	allowEveryone  bool
-	jsonOutput     bool
-	requestTimeout time.Duration
+	principal     string
+	groups        []string
+	host          string
+	operation     string
+	topic         string
+	group         string
+	cluster       bool
+	txnID         string
+	token         string
+	userResource  string
+	dataDir       string
+	config        string
+	superUsers    string
+	allowEveryone bool
+	// Inherited from `minikafka acl`: --bootstrap-server (used only when
+	// given, or when there is no data directory), --command-config,
+	// --output and --timeout.
+	client clientFlags
+	remote bool
 }
 
 func aclExplainCommand() *cobra.Command {
@@ -62,15 +56,32 @@ operation), with the reason.
 
 The ACLs come from a broker's data directory (--data-dir, or log.dirs of
 --config; the broker must be stopped: the database is locked while it runs)
-or from a running broker (--bootstrap-server, through DescribeAcls with a
-MATCH filter; the caller needs DESCRIBE on the cluster). super.users and
-allow.everyone.if.no.acl.found are read from --config or given as flags.
+or from a running broker (--bootstrap-server and --command-config, through
+DescribeAcls with a MATCH filter; the caller needs DESCRIBE on the cluster).
+super.users and allow.everyone.if.no.acl.found are read from --config or
+given as flags. -o json prints the explanation as JSON.
 
 Example:
   minikafka acl explain --principal User:alice --group-principal Group:ops \
     --host 10.0.0.9 --operation WRITE --topic orders --data-dir /var/lib/minikafka`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			inherited := func(name string) string {
+				if fl := cmd.Flag(name); fl != nil {
+					return fl.Value.String()
+				}
+				return ""
+			}
+			f.client = clientFlags{bootstrap: inherited("bootstrap-server"), commandConfig: inherited("command-config"), output: inherited("output"), timeout: 15 * time.Second}
+			if d, err := time.ParseDuration(inherited("timeout")); err == nil && d > 0 {
+				f.client.timeout = d
+			}
+			if fl := cmd.Flag("bootstrap-server"); fl != nil && fl.Changed {
+				f.remote = true
+			}
+			if err := f.client.validate(); err != nil {
+				return err
+			}
 			return runExplain(cmd.Context(), cmd.OutOrStdout(), &f)
 		},
 	}
@@ -87,14 +98,8 @@ Example:
 	fl.StringVar(&f.userResource, "user-resource", "", "the resource: a user (for CREATE_TOKENS, DESCRIBE_TOKENS)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "read the ACLs from this broker data directory")
 	fl.StringVarP(&f.config, "config", "c", "", "the broker's server.properties (super.users, allow.everyone.if.no.acl.found, log.dirs, seeded ACLs)")
-	fl.StringVar(&f.bootstrap, "bootstrap-server", "", "read the ACLs from this running broker (host:port)")
-	fl.StringVar(&f.saslMechanism, "sasl-mechanism", "", "SASL mechanism for --bootstrap-server: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
-	fl.StringVar(&f.saslUser, "sasl-username", "", "SASL user name")
-	fl.StringVar(&f.saslPassword, "sasl-password", "", "SASL password (default: $MINIKAFKA_SASL_PASSWORD)")
 	fl.StringVar(&f.superUsers, "super-users", "", "super.users (;-separated Type:name), added to those of --config")
 	fl.BoolVar(&f.allowEveryone, "allow-everyone-if-no-acl-found", false, "allow.everyone.if.no.acl.found=true")
-	fl.BoolVar(&f.jsonOutput, "json", false, "print the explanation as JSON")
-	fl.DurationVar(&f.requestTimeout, "timeout", 15*time.Second, "timeout for --bootstrap-server")
 	return cmd
 }
 
@@ -189,14 +194,12 @@ func runExplain(ctx context.Context, out io.Writer, f *explainFlags) error {
 	}
 	var acls []az.ACL
 	switch {
-	case f.bootstrap != "" && dataDir != "":
+	case f.remote && dataDir != "":
 		return errors.New("give either --bootstrap-server or a data directory, not both")
-	case f.bootstrap != "":
-		acls, err = remoteACLs(ctx, f, req.action.Resource)
 	case dataDir != "":
 		acls, err = localACLs(ctx, dataDir)
-	default:
-		return errors.New("no ACL source: give --data-dir, --config with log.dirs, or --bootstrap-server")
+	default: // a running broker (--bootstrap-server, default 127.0.0.1:9092)
+		acls, err = remoteACLs(ctx, &f.client, req.action.Resource)
 	}
 	if err != nil {
 		return err
@@ -206,7 +209,7 @@ func runExplain(ctx context.Context, out io.Writer, f *explainFlags) error {
 		return err
 	}
 	ex := z.Explain(req.ctx, req.action, req.opts)
-	if f.jsonOutput {
+	if f.client.output == "json" {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(explainJSON(&ex))
@@ -232,30 +235,13 @@ func localACLs(ctx context.Context, dir string) ([]az.ACL, error) {
 // remoteACLs asks a running broker for the ACLs that apply to the resource
 // (DescribeAcls with a MATCH pattern filter: LITERAL equal, the LITERAL
 // wildcard and PREFIXED prefixes of the name).
-func remoteACLs(ctx context.Context, f *explainFlags, res az.Resource) ([]az.ACL, error) {
-	opts := []kgo.Opt{kgo.SeedBrokers(strings.Split(f.bootstrap, ",")...), kgo.RequestTimeoutOverhead(f.requestTimeout)}
-	if f.saslMechanism != "" {
-		pw := f.saslPassword
-		if pw == "" {
-			pw = os.Getenv("MINIKAFKA_SASL_PASSWORD")
-		}
-		switch strings.ToUpper(f.saslMechanism) {
-		case "PLAIN":
-			opts = append(opts, kgo.SASL(plain.Auth{User: f.saslUser, Pass: pw}.AsMechanism()))
-		case "SCRAM-SHA-256":
-			opts = append(opts, kgo.SASL(scram.Auth{User: f.saslUser, Pass: pw}.AsSha256Mechanism()))
-		case "SCRAM-SHA-512":
-			opts = append(opts, kgo.SASL(scram.Auth{User: f.saslUser, Pass: pw}.AsSha512Mechanism()))
-		default:
-			return nil, fmt.Errorf("--sasl-mechanism: %q is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", f.saslMechanism)
-		}
-	}
-	cl, err := kgo.NewClient(opts...)
+func remoteACLs(ctx context.Context, cf *clientFlags, res az.Resource) ([]az.ACL, error) {
+	cl, err := cf.client()
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(ctx, f.requestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, cf.timeout)
 	defer cancel()
 	req := kmsg.NewPtrDescribeACLsRequest()
 	req.ResourceType = kmsg.ACLResourceType(res.Type)
@@ -265,7 +251,7 @@ func remoteACLs(ctx context.Context, f *explainFlags, res az.Resource) ([]az.ACL
 	req.PermissionType = kmsg.ACLPermissionTypeAny
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, fmt.Errorf("DescribeAcls: %w", err)
+		return nil, fmt.Errorf("DescribeAcls from %s: %w", cf.bootstrap, err)
 	}
 	if resp.ErrorCode != 0 {
 		msg := ""

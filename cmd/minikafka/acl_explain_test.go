@@ -84,7 +84,7 @@ func TestACLExplainDataDir(t *testing.T) {
 		t.Errorf("output lists an ACL of another resource:\n%s", out)
 	}
 
-	out, err = runCLI(t, append(base, "--json")...)
+	out, err = runCLI(t, append(base, "-o", "json")...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestACLExplainFlagErrors(t *testing.T) {
 		"host name":     {[]string{"--principal", "User:a", "--host", "localhost", "--operation", "READ", "--topic", "t", "--data-dir", dir}, "is not an IP address"},
 		"two resources": {[]string{"--principal", "User:a", "--host", "1.2.3.4", "--operation", "READ", "--topic", "t", "--cluster", "--data-dir", dir}, "exactly one resource"},
 		"bad operation": {[]string{"--principal", "User:a", "--host", "1.2.3.4", "--operation", "FLY", "--topic", "t", "--data-dir", dir}, "unknown operation"},
-		"no source":     {[]string{"--principal", "User:a", "--host", "1.2.3.4", "--operation", "READ", "--topic", "t"}, "no ACL source"},
+		"bad output":    {[]string{"--principal", "User:a", "--host", "1.2.3.4", "--operation", "READ", "--topic", "t", "--data-dir", dir, "-o", "yaml"}, "--output"},
 		"two sources":   {[]string{"--principal", "User:a", "--host", "1.2.3.4", "--operation", "READ", "--topic", "t", "--data-dir", dir, "--bootstrap-server", "127.0.0.1:1"}, "not both"},
 	}
 	for name, tc := range cases {

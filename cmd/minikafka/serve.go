@@ -121,6 +121,7 @@ func printBanner(w io.Writer, b *minikafka.Broker, dev bool) {
 		}
 		sort.Strings(names)
 		fmt.Fprintf(w, "\ndevelopment users (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512): %s\n", strings.Join(names, " "))
+		fmt.Fprintln(w, "ACLs are on: admin is a super user; alice may produce and consume every topic; bob may only consume")
 		user, pass = "alice", users["alice"]
 	}
 	for _, l := range b.Listeners() {

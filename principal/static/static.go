@@ -37,7 +37,8 @@ type Config struct {
 	// Path is the mapping file.
 	Path string
 	// ReloadInterval is how often the file's modification time and size
-	// are checked (default 5 s; negative: never reload).
+	// are checked (default 5 s; negative: never reload). A change is read
+	// once it has stayed the same for one interval.
 	ReloadInterval time.Duration
 	// Logger receives one line per reload and per failed reload (nil:
 	// discard).
@@ -49,9 +50,11 @@ type Resolver struct {
 	cfg     Config
 	mapping atomic.Pointer[map[string][]string]
 
-	mu      sync.Mutex // serializes reloads
-	modTime time.Time
-	size    int64
+	mu             sync.Mutex // serializes reloads
+	modTime        time.Time  // of the mapping in use
+	size           int64
+	pendingModTime time.Time // of a change seen by the last poll
+	pendingSize    int64
 
 	stop chan struct{}
 	done chan struct{}
@@ -91,6 +94,13 @@ func (r *Resolver) Groups(_ context.Context, user principal.Principal, _ *princi
 // It reports whether a new mapping is in use; on a parse error the old one
 // stays and the error names file:line.
 func (r *Resolver) Reload() (bool, error) {
+	return r.reload(false)
+}
+
+// reload reads the file if it changed; with settle, only once it has kept
+// the same modification time and size for one poll, so that a file being
+// written is not read half-way.
+func (r *Resolver) reload(settle bool) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fi, err := os.Stat(r.cfg.Path)
@@ -98,6 +108,10 @@ func (r *Resolver) Reload() (bool, error) {
 		return false, fmt.Errorf("static groups: %w", err)
 	}
 	if r.mapping.Load() != nil && fi.ModTime().Equal(r.modTime) && fi.Size() == r.size {
+		return false, nil
+	}
+	if settle && (!fi.ModTime().Equal(r.pendingModTime) || fi.Size() != r.pendingSize) {
+		r.pendingModTime, r.pendingSize = fi.ModTime(), fi.Size()
 		return false, nil
 	}
 	data, err := os.ReadFile(r.cfg.Path)
@@ -124,7 +138,7 @@ func (r *Resolver) watch() {
 			return
 		case <-t.C:
 		}
-		changed, err := r.Reload()
+		changed, err := r.reload(true)
 		switch {
 		case err != nil && err.Error() != lastErr:
 			r.cfg.Logger.Warn("static groups: reload failed, keeping the previous mapping", "err", err)

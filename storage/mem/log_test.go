@@ -287,3 +287,36 @@ func equal(a, b []int64) bool {
 	}
 	return true
 }
+
+// BenchmarkOffsetForTimestamp: a lookup in a log of 10,000 compressed
+// batches (10 records each) scans the batch index and decodes one batch.
+func BenchmarkOffsetForTimestamp(b *testing.B) {
+	l := mem.NewLog()
+	for i := int64(0); i < 10_000; i++ {
+		ts := make([]int64, 10)
+		for j := range ts {
+			ts[j] = i*10 + int64(j)
+		}
+		appendRecs(b, l, batchtest.Options{Codec: recordbatch.CodecSnappy}, ts...)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if off, _, ok := l.OffsetForTimestamp(50_005); !ok || off != 50_005 {
+			b.Fatalf("got %d %v", off, ok)
+		}
+	}
+}
+
+// BenchmarkAppend is the append path OffsetForTimestamp must not slow.
+func BenchmarkAppend(b *testing.B) {
+	batch := batchtest.Build([]batchtest.Rec{{Timestamp: 1, Value: []byte("v")}}, batchtest.Options{})
+	l := mem.NewLog()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := l.Append(batch, 0, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,283 @@
+// Command authconns measures how many new authenticated connections per
+// second a minikafka broker accepts over loopback, per SASL mechanism:
+//
+//	go run ./bench/authconns                      # OAUTHBEARER and PLAIN, 10 s each
+//	go run ./bench/authconns -mechanisms OAUTHBEARER -duration 30s -workers 16
+//
+// Each worker loops: dial, ApiVersions v3, SaslHandshake v1, SaslAuthenticate
+// v2, check every error code, close. That is what a Kafka client does
+// before its first real request. The broker runs in this process, with
+// metrics on and logs discarded; client and broker share the machine's
+// cores, so the figure is for both. Clients close with SO_LINGER 0 (a
+// reset) so that TIME_WAIT does not exhaust loopback ports at this rate.
+//
+// OAUTHBEARER uses the secure validator: an RS256 token (2048-bit key)
+// checked against a JWKS served over HTTP by a local server; the JWKS is
+// fetched once at startup, so the cache is warm and every connection pays
+// for parsing and verifying the JWS and checking its claims. The same
+// token is sent on every connection (the broker caches no validation).
+// PLAIN checks a password of a configured user.
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/minikafka/minikafka"
+)
+
+func main() {
+	mechs := flag.String("mechanisms", "OAUTHBEARER,PLAIN", "comma-separated mechanisms to measure")
+	duration := flag.Duration("duration", 10*time.Second, "measurement time per mechanism")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each measurement")
+	workers := flag.Int("workers", 8, "concurrent connecting clients")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "authconns:", err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(strings.Split(*mechs, ","), *duration, *warmup, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "authconns:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+func run(mechs []string, duration, warmup time.Duration, workers int) error {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	jwksSrv, err := serveJWKS(key)
+	if err != nil {
+		return err
+	}
+	defer jwksSrv.Close()
+	b, err := minikafka.New(minikafka.Config{
+		Listeners: []minikafka.Listener{{Name: "SASL", Addr: "127.0.0.1:0", SecurityProtocol: "SASL_PLAINTEXT", Mechanisms: []string{"OAUTHBEARER", "PLAIN"}}},
+		Logger:    slog.New(slog.DiscardHandler),
+		SASL:      minikafka.SASLConfig{PlainUsers: map[string]string{"alice": "alice-secret"}},
+		OAuth: minikafka.OAuthConfig{OAuthValidation: minikafka.OAuthValidation{
+			JWKSURL: jwksSrv.URL, ExpectedAudience: []string{"kafka"}, ExpectedIssuer: "https://idp.bench",
+		}},
+	})
+	if err != nil {
+		return err
+	}
+	if err := b.Start(); err != nil {
+		return err
+	}
+	defer b.Close()
+	token, err := signToken(key)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("go %s, GOMAXPROCS %d, %d workers, %v per mechanism (after %v warm-up)\n", runtime.Version(), runtime.GOMAXPROCS(0), workers, duration, warmup)
+	for _, m := range mechs {
+		var auth []byte
+		switch m = strings.TrimSpace(strings.ToUpper(m)); m {
+		case "OAUTHBEARER":
+			auth = []byte("n,,\x01auth=Bearer " + token + "\x01\x01")
+		case "PLAIN":
+			auth = []byte("\x00alice\x00alice-secret")
+		default:
+			return fmt.Errorf("unknown mechanism %q", m)
+		}
+		frames := encodeFrames(m, auth)
+		measure(b.Addr("SASL"), frames, workers, warmup) // warm-up
+		res := measure(b.Addr("SASL"), frames, workers, duration)
+		fmt.Println(res.format(m, duration))
+		if res.errors > 0 {
+			return fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
+		}
+	}
+	return nil
+}
+
+func serveJWKS(key *rsa.PrivateKey) (*httptest.Server, error) {
+	k, err := jwk.FromRaw(&key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	_ = k.Set(jwk.KeyIDKey, "bench-key")
+	_ = k.Set(jwk.KeyUsageKey, "sig")
+	set := jwk.NewSet()
+	_ = set.AddKey(k)
+	doc, err := json.Marshal(set)
+	if err != nil {
+		return nil, err
+	}
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	})), nil
+}
+
+func signToken(key *rsa.PrivateKey) (string, error) {
+	now := time.Now()
+	claims, _ := json.Marshal(map[string]any{
+		"iss": "https://idp.bench", "aud": "kafka", "sub": "bench-client", "scope": "kafka",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "groups": []string{"a", "b"},
+	})
+	h := jws.NewHeaders()
+	_ = h.Set(jws.KeyIDKey, "bench-key")
+	_ = h.Set(jws.TypeKey, "at+jwt")
+	tok, err := jws.Sign(claims, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(h)))
+	return string(tok), err
+}
+
+// encodeFrames returns the three request frames of one connection.
+func encodeFrames(mech string, auth []byte) [][]byte {
+	f := kmsg.NewRequestFormatter(kmsg.FormatterClientID("authconns"))
+	av := kmsg.NewPtrApiVersionsRequest()
+	av.Version = 3
+	av.ClientSoftwareName, av.ClientSoftwareVersion = "authconns", "1"
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.Version = 1
+	hs.Mechanism = mech
+	sa := kmsg.NewPtrSASLAuthenticateRequest()
+	sa.Version = 2
+	sa.SASLAuthBytes = auth
+	return [][]byte{f.AppendRequest(nil, av, 1), f.AppendRequest(nil, hs, 2), f.AppendRequest(nil, sa, 3)}
+}
+
+// errorCodeOffset is where each response's ErrorCode starts after the
+// correlation id: ApiVersions and SaslHandshake have no header tags,
+// SaslAuthenticate v2 has one (empty) tag byte.
+var errorCodeOffset = []int{4, 4, 5}
+
+type result struct {
+	conns     int64
+	errors    int64
+	firstErr  error
+	latencies []time.Duration
+	cpu       time.Duration
+}
+
+func (r result) format(mech string, d time.Duration) string {
+	slices.Sort(r.latencies)
+	q := func(p float64) time.Duration {
+		if len(r.latencies) == 0 {
+			return 0
+		}
+		return r.latencies[int(p*float64(len(r.latencies)-1))]
+	}
+	return fmt.Sprintf("%-11s %8.0f conn/s  p50 %v  p99 %v  CPU %.0f µs/conn (client+broker)  [%d connections, %d errors]",
+		mech, float64(r.conns)/d.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond),
+		float64(r.cpu.Microseconds())/float64(max(r.conns, 1)), r.conns, r.errors)
+}
+
+func measure(addr string, frames [][]byte, workers int, d time.Duration) result {
+	var (
+		mu    sync.Mutex
+		res   result
+		conns atomic.Int64
+		wg    sync.WaitGroup
+	)
+	cpu0 := cpuTime()
+	deadline := time.Now().Add(d)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			buf := make([]byte, 4096)
+			for time.Now().Before(deadline) {
+				start := time.Now()
+				err := connect(addr, frames, buf)
+				if err != nil {
+					mu.Lock()
+					if res.errors == 0 {
+						res.firstErr = err
+					}
+					res.errors++
+					mu.Unlock()
+					continue
+				}
+				lat = append(lat, time.Since(start))
+				conns.Add(1)
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.conns = conns.Load()
+	res.cpu = cpuTime() - cpu0
+	return res
+}
+
+// connect opens one connection, authenticates and closes it.
+func connect(addr string, frames [][]byte, buf []byte) error {
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	tc := nc.(*net.TCPConn)
+	defer tc.Close()
+	_ = tc.SetLinger(0)
+	_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+	for i, f := range frames {
+		if _, err := tc.Write(f); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(tc, buf[:4]); err != nil {
+			return fmt.Errorf("response %d: %w", i, err)
+		}
+		n := int(binary.BigEndian.Uint32(buf[:4]))
+		body := buf
+		if n > len(body) {
+			body = make([]byte, n)
+		}
+		body = body[:n]
+		if _, err := io.ReadFull(tc, body); err != nil {
+			return fmt.Errorf("response %d: %w", i, err)
+		}
+		off := errorCodeOffset[i]
+		if n < off+2 {
+			return fmt.Errorf("response %d: short (%d bytes)", i, n)
+		}
+		if code := int16(binary.BigEndian.Uint16(body[off:])); code != 0 {
+			return fmt.Errorf("response %d: error code %d", i, code)
+		}
+	}
+	return nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
