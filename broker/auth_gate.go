@@ -400,12 +400,18 @@ func (c *conn) countFailure(reason string) {
 }
 
 // countAbandoned counts an exchange the client left unfinished by closing
-// the connection (e.g. after OAUTHBEARER's error challenge). Kafka counts
-// no failure then; minikafka counts it with reason abandoned.
+// the connection: after a rejection the session reports (OAUTHBEARER's
+// error challenge) as invalid_credentials, otherwise as abandoned. Kafka
+// counts no failure in either case.
 func (c *conn) countAbandoned() {
-	if c.sess != nil && (c.state == stateAuthenticate || c.state == stateRawToken) {
-		c.countFailure(reasonAbandoned)
+	if c.sess == nil || (c.state != stateAuthenticate && c.state != stateRawToken) {
+		return
 	}
+	if r, ok := c.sess.(sasl.Rejecting); ok && r.Rejected() {
+		c.countFailure(reasonInvalidCredentials) // it left instead of acknowledging the rejection
+		return
+	}
+	c.countFailure(reasonAbandoned)
 }
 
 // transportMechanism names the mechanism label of a PLAINTEXT or SSL
