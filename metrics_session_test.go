@@ -322,8 +322,8 @@ acls:
 	alice := good["SCRAM-SHA-512"]
 	s.step("allowed produce", map[string]float64{
 		authOK("SCRAM-SHA-512"): 1, conns: 1, resolved: 1,
-		decision("WRITE", "TOPIC", "allow"):               1,
-		"minikafka_records_in_total{topic=allowed}":       3,
+		decision("WRITE", "TOPIC", "allow"):         1,
+		"minikafka_records_in_total{topic=allowed}": 3,
 	}, func(t *testing.T) {
 		resp, err := kgoRequest(t, addr, alice, produceReq("allowed", 3))
 		if err != nil {
@@ -364,7 +364,7 @@ acls:
 	})
 	s.step("super user creates a topic", map[string]float64{
 		authOK("SCRAM-SHA-256"): 1, conns: 1, resolved: 1,
-		decision("CREATE", "CLUSTER", "allow"):          1,
+		decision("CREATE", "CLUSTER", "allow"):         1,
 		decision("DESCRIBE_CONFIGS", "TOPIC", "allow"): 1,
 	}, func(t *testing.T) {
 		req := kmsg.NewPtrCreateTopicsRequest()

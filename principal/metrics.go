@@ -26,8 +26,8 @@ import (
 type Metrics struct {
 	resolutions *prometheus.CounterVec
 	failures    *prometheus.CounterVec
-	cache    *prometheus.CounterVec
-	lookups  *prometheus.HistogramVec
+	cache       *prometheus.CounterVec
+	lookups     *prometheus.HistogramVec
 }
 
 // NewMetrics creates the metrics and registers them on reg. An error means
