@@ -106,7 +106,7 @@ func serve(stdout, stderr io.Writer, f serveFlags) error {
 	if err := b.Start(); err != nil {
 		return err
 	}
-	printBanner(stdout, b, bannerUsers(dev, cfg.Fixtures))
+	printBanner(stdout, b, bannerUsers(dev, cfg.Fixtures), bannerClients(dev, cfg.Fixtures))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	s := <-sig
@@ -139,11 +139,24 @@ func bannerUsers(dev bool, fx *minikafka.Fixtures) []bannerUser {
 	return out
 }
 
+// bannerClients are the OAuth clients the banner may show: the demo users
+// (the development default's clients) or the fixtures' clients.
+func bannerClients(dev bool, fx *minikafka.Fixtures) []bannerUser {
+	if fx != nil {
+		var out []bannerUser
+		for _, c := range fx.OAuthClients {
+			out = append(out, bannerUser{name: c.ID, password: c.Secret})
+		}
+		return out
+	}
+	return bannerUsers(dev, nil)
+}
+
 func (u bannerUser) can(mech string) bool {
 	return len(u.mechanisms) == 0 || slices.Contains(u.mechanisms, mech)
 }
 
-func printBanner(w io.Writer, b *minikafka.Broker, users []bannerUser) {
+func printBanner(w io.Writer, b *minikafka.Broker, users, clients []bannerUser) {
 	info := b.Info()
 	fmt.Fprintln(w, "minikafka is ready")
 	for _, l := range b.Listeners() {
@@ -186,7 +199,7 @@ func printBanner(w io.Writer, b *minikafka.Broker, users []bannerUser) {
 	for _, l := range b.Listeners() {
 		printClientConfig(w, l, users)
 		if slices.Contains(l.Mechanisms, "OAUTHBEARER") && info.IssuerURL != "" {
-			printOAuthConfig(w, l, info, users)
+			printOAuthConfig(w, l, info, clients)
 		}
 	}
 }
@@ -245,12 +258,12 @@ func printClientConfig(w io.Writer, l broker.Listener, users []bannerUser) {
 
 // printOAuthConfig prints OAUTHBEARER settings against the development
 // issuer's token endpoint.
-func printOAuthConfig(w io.Writer, l broker.Listener, info minikafka.Info, users []bannerUser) {
+func printOAuthConfig(w io.Writer, l broker.Listener, info minikafka.Info, clients []bannerUser) {
 	id, secret := "<client id>", "<client secret>"
 	if len(info.IssuerClients) > 0 {
 		id = info.IssuerClients[0]
 	}
-	for _, u := range users { // the development default's clients are its users
+	for _, u := range clients {
 		if slices.Contains(info.IssuerClients, u.name) {
 			id, secret = u.name, u.password
 			break
@@ -259,6 +272,7 @@ func printOAuthConfig(w io.Writer, l broker.Listener, info minikafka.Info, users
 	endpoint := info.IssuerURL + minikafka.IssuerTokenPath
 	fmt.Fprintf(w, "\n%s (%s, OAUTHBEARER, tokens from %s):\n", l.Name, l.SecurityProtocol, endpoint)
 	fmt.Fprintf(w, "  minikafka token --token-endpoint %s --client-id %s --client-secret %s\n", endpoint, id, secret)
+	fmt.Fprintf(w, "  kcat (librdkafka built with OIDC support; Debian's kcat is not):\n")
 	fmt.Fprintf(w, "  kcat -b %s -X security.protocol=%s -X sasl.mechanisms=OAUTHBEARER -X sasl.oauthbearer.method=oidc \\\n", l.Advertised, l.SecurityProtocol)
 	fmt.Fprintf(w, "    -X sasl.oauthbearer.client.id=%s -X sasl.oauthbearer.client.secret=%s -X sasl.oauthbearer.token.endpoint.url=%s -L\n", id, secret, endpoint)
 	fmt.Fprintf(w, "  franz-go: kgo.SASL(oauth.Oauth(func(ctx context.Context) (oauth.Auth, error) { /* client_credentials at %s */ }))\n", endpoint)
