@@ -54,7 +54,6 @@ type options struct {
 	binary     string
 	profileDir string
 	skipLoad   bool
-	skipStart  bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -76,7 +76,6 @@ type Config struct {
 	OffsetsRetention       time.Duration
 	MaxConnections         int
 	MaxConnectionsPerIP    int
-	OAuthFailureOneRound   bool // fail OAUTHBEARER in one round with the reason
 	StaticBrokerConfigs    map[string]string
 	ListenerReadyCallbacks []func()
 }

@@ -74,7 +74,7 @@ type conn struct {
 	lastReauth    time.Time
 	clientID      string
 
-	frame *[]byte // pooled buffer of the frame being handled (Produce)
+	frameLen int // size of the frame being handled (see handleProduce)
 }
 
 // The connection buffers are pooled: allocating (and clearing) 96 KiB per
@@ -123,7 +123,6 @@ func (c *conn) serve() {
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(c.nc)
 	defer func() { br.Reset(nil); readerPool.Put(br) }()
-	alloc := c.frameAllocator(br)
 	for {
 		if c.b.cfg.IdleTimeout > 0 {
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.b.cfg.IdleTimeout))
@@ -135,15 +134,13 @@ func (c *conn) serve() {
 		if c.state != stateAuthenticated {
 			limit = c.b.cfg.MaxSaslReceiveBytes
 		}
-		frame, err := protocol.ReadFrameInto(br, limit, alloc)
+		frame, err := protocol.ReadFrame(br, limit)
 		if err != nil {
 			c.logReadError(err)
 			return
 		}
 		c.l.m.in(len(frame) + 4)
-		ok := c.handleFrame(frame)
-		c.releaseFrame()
-		if !ok {
+		if !c.handleFrame(frame) {
 			return
 		}
 	}
@@ -168,60 +165,6 @@ func (c *conn) logReadError(err error) {
 			return
 		}
 		c.b.log.Info("closing connection: bad frame", "listener", c.l.cfg.Name, "client", c.host, "err", err)
-	}
-}
-
-// produceFrames pools the buffers Produce requests are read into. A
-// Produce of several batches keeps nothing of its frame (appendBatch
-// stores a copy of each batch, exactly its size, so that no batch keeps
-// other partitions' bytes alive), so the frame is reused for the next
-// Produce; a Produce of one batch keeps its frame (ownFrame).
-var produceFrames sync.Pool // of *[]byte
-
-// maxPooledFrame bounds the Produce frames that are pooled.
-const maxPooledFrame = 8 << 20
-
-// frameAllocator returns the ReadFrameInto allocator of this connection:
-// an authenticated Produce frame is read into a pooled buffer (kept in
-// c.frame until releaseFrame), anything else into a new one, as other
-// handlers may keep slices of their request.
-func (c *conn) frameAllocator(br *bufio.Reader) func(n int) []byte {
-	return func(n int) []byte {
-		if n >= 8 && n <= maxPooledFrame && c.state == stateAuthenticated {
-			if key, err := br.Peek(2); err == nil && key[0] == 0 && key[1] == 0 {
-				bp, _ := produceFrames.Get().(*[]byte)
-				if bp == nil || cap(*bp) < n {
-					b := make([]byte, n)
-					bp = &b
-				}
-				c.frame = bp
-				return (*bp)[:n]
-			}
-		}
-		return make([]byte, n)
-	}
-}
-
-// ownFrame hands the frame being handled over to a handler that keeps n
-// bytes of it (a single Produce batch) instead of copying them. It refuses
-// when the frame's buffer is a pooled one much larger than n, which
-// keeping would waste.
-func (c *conn) ownFrame(n int) bool {
-	if c.frame == nil {
-		return true // allocated for this request, its exact size
-	}
-	if cap(*c.frame) > n+n/8+4096 {
-		return false
-	}
-	c.frame = nil // the log keeps it: not pooled again
-	return true
-}
-
-// releaseFrame returns the pooled frame of the request just handled.
-func (c *conn) releaseFrame() {
-	if c.frame != nil {
-		produceFrames.Put(c.frame)
-		c.frame = nil
 	}
 }
 
@@ -337,6 +280,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		return c.decodeFailed(key, version, err)
 	}
 	c.clientID = req.ClientID
+	c.frameLen = len(frame)
 	h := handlers[req.Key]
 	if h == nil { // advertised without a handler: a bug the table test catches
 		c.b.log.Error("no handler for advertised api", "key", req.Key)

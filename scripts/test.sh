@@ -53,4 +53,6 @@ log "staticcheck"
 staticcheck ./...
 log "go test -race"
 go test -race -count=1 -timeout 15m ./...
+log "franz-go's own kgo integration tests against the minikafka binary"
+./scripts/kgo-integration.sh
 log "all tests passed"

@@ -55,10 +55,10 @@ func TestBannerIsReadyToPaste(t *testing.T) {
 	cfg.AdminAddr = "127.0.0.1:0"
 	b, _ := minikafka.Start(t, minikafka.WithConfig(cfg))
 	var buf bytes.Buffer
-	printBanner(&buf, b, bannerUsers(true, nil), bannerClients(true, nil))
+	printBanner(&buf, b, true, bannerUsers(true, nil), bannerClients(true, nil))
 	banner := buf.String()
-	for _, want := range []string{"minikafka is ready", "authorization off", "users: admin/admin-secret alice/alice-secret bob/bob-secret",
-		"mechanisms PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER", "/readyz /oauth/token)"} {
+	for _, want := range []string{"minikafka is ready", "authorization on: 5 ACLs, super users User:admin", "users: admin/admin-secret alice/alice-secret bob/bob-secret",
+		"mechanisms PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER", "/oauth/token  (development token issuer", "ACLs are on: admin is a super user"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
@@ -104,7 +104,7 @@ func TestBannerWithFixtures(t *testing.T) {
 	cfg.Fixtures = fx
 	b, _ := minikafka.Start(t, minikafka.WithConfig(cfg))
 	var buf bytes.Buffer
-	printBanner(&buf, b, bannerUsers(false, fx), bannerClients(false, fx))
+	printBanner(&buf, b, false, bannerUsers(false, fx), bannerClients(false, fx))
 	banner := buf.String()
 	for _, want := range []string{
 		"authorization on: 10 ACLs, super users User:admin",

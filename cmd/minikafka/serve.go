@@ -106,7 +106,7 @@ func serve(stdout, stderr io.Writer, f serveFlags) error {
 	if err := b.Start(); err != nil {
 		return err
 	}
-	printBanner(stdout, b, bannerUsers(dev, cfg.Fixtures), bannerClients(dev, cfg.Fixtures))
+	printBanner(stdout, b, dev && cfg.Fixtures == nil, bannerUsers(dev, cfg.Fixtures), bannerClients(dev, cfg.Fixtures))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	s := <-sig
@@ -156,7 +156,7 @@ func (u bannerUser) can(mech string) bool {
 	return len(u.mechanisms) == 0 || slices.Contains(u.mechanisms, mech)
 }
 
-func printBanner(w io.Writer, b *minikafka.Broker, users, clients []bannerUser) {
+func printBanner(w io.Writer, b *minikafka.Broker, dev bool, users, clients []bannerUser) {
 	info := b.Info()
 	fmt.Fprintln(w, "minikafka is ready")
 	for _, l := range b.Listeners() {
@@ -167,11 +167,10 @@ func printBanner(w io.Writer, b *minikafka.Broker, users, clients []bannerUser) 
 		fmt.Fprintf(w, "  listener %-16s %-15s %s%s\n", l.Name, l.SecurityProtocol, l.Advertised, mechs)
 	}
 	if a := b.AdminAddr(); a != "" {
-		fmt.Fprintf(w, "  admin    http://%s  (/metrics /healthz /readyz", a)
-		if info.IssuerURL != "" {
-			fmt.Fprintf(w, " %s", minikafka.IssuerTokenPath)
-		}
-		fmt.Fprintln(w, ")")
+		fmt.Fprintf(w, "  admin    http://%s  (/metrics /healthz /readyz)\n", a)
+	}
+	if u := info.IssuerURL; strings.HasPrefix(u, "http") {
+		fmt.Fprintf(w, "  oauth    %s%s  (development token issuer, client_credentials; JWKS %s/oauth/jwks)\n", u, minikafka.IssuerTokenPath, u)
 	}
 	if info.Authorization {
 		supers := "none"
@@ -192,6 +191,9 @@ func printBanner(w io.Writer, b *minikafka.Broker, users, clients []bannerUser) 
 		}
 		sort.Strings(names)
 		fmt.Fprintf(w, "\nusers: %s\n", strings.Join(names, " "))
+	}
+	if dev {
+		fmt.Fprintln(w, "ACLs are on: admin is a super user; alice may produce and consume every topic; bob may only consume")
 	}
 	if len(info.IssuerClients) > 0 {
 		fmt.Fprintf(w, "OAuth clients of the development issuer: %s\n", strings.Join(info.IssuerClients, " "))
