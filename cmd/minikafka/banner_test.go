@@ -101,6 +101,7 @@ func TestBannerWithFixtures(t *testing.T) {
 	cfg.Listeners[0].Addr = "127.0.0.1:0"
 	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.SASL.PlainUsers, cfg.SASL.ScramUsers, cfg.OAuth.Issuer.Clients = nil, nil, nil
+	cfg.Authorizer = minikafka.AuthorizerConfig{}
 	cfg.Fixtures = fx
 	b, _ := minikafka.Start(t, minikafka.WithConfig(cfg))
 	var buf bytes.Buffer

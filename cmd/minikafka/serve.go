@@ -37,7 +37,7 @@ func serveCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&f.config, "config", "c", "", "Kafka-style server.properties file")
-	cmd.Flags().StringVar(&f.fixtures, "fixtures", "", "YAML fixtures: users, OAuth clients, groups, topics, ACLs (overrides minikafka.fixtures.file; without -c they replace the demo users)")
+	cmd.Flags().StringVar(&f.fixtures, "fixtures", "", "YAML fixtures: users, OAuth clients, groups, topics, ACLs (overrides minikafka.fixtures.file; without -c they replace the demo users and ACLs)")
 	cmd.Flags().StringVar(&f.adminAddr, "admin-addr", "", "admin HTTP listener for /metrics and /healthz (overrides admin.listener)")
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "log level (trace, debug, info, warn, error), optionally per logger: info,kafka.authorizer.logger=debug")
 	cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
@@ -90,8 +90,10 @@ func serve(stdout, stderr io.Writer, f serveFlags) error {
 			return err
 		}
 		if dev {
-			// The file says who exists: no demo users next to its own.
+			// The file says who exists and what they may do: no demo
+			// users, clients or ACLs next to its own.
 			cfg.SASL.PlainUsers, cfg.SASL.ScramUsers, cfg.OAuth.Issuer.Clients = nil, nil, nil
+			cfg.Authorizer = minikafka.AuthorizerConfig{}
 		}
 		cfg.Fixtures = fx
 	}
