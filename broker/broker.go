@@ -152,6 +152,7 @@ func New(cfg Config) (*Broker, error) {
 	b.groups = newGroupCoordinator(b)
 	b.txns = newTxnCoordinator(b)
 	b.pids = newProducerIDs()
+	b.m.attach(b)
 	return b, nil
 }
 

@@ -97,6 +97,7 @@ func (c *conn) serve() {
 	defer c.b.wg.Done()
 	defer c.b.dropConn(c)
 	defer c.close()
+	defer c.countAbandoned()
 	c.rc.Host = c.host
 	c.rc.Listener = c.l.cfg.Name
 	if tc, ok := c.nc.(*tls.Conn); ok {
@@ -105,7 +106,7 @@ func (c *conn) serve() {
 		cancel()
 		if err != nil {
 			c.b.log.Info("TLS handshake failed", "listener", c.l.cfg.Name, "client", c.host, "err", err)
-			c.b.m.authResult(c.l.cfg.Name, "SSL", "failure", "tls_handshake")
+			c.b.m.authResult(c.l.cfg.Name, "SSL", resultFailure, reasonTLSHandshake)
 			return
 		}
 	}
@@ -138,6 +139,7 @@ func (c *conn) serve() {
 			c.logReadError(err)
 			return
 		}
+		c.l.m.in(len(frame) + 4)
 		if !c.handleFrame(frame) {
 			return
 		}
@@ -158,7 +160,7 @@ func (c *conn) logReadError(err error) {
 		if errors.As(err, &fe) && c.state != stateAuthenticated && c.l.sasl {
 			// An AuthenticationException in Kafka: closed after the delay.
 			c.b.log.Info(fmt.Sprintf("Failed authentication with %s (Failing SASL authentication due to invalid receive size)", c.host), "listener", c.l.cfg.Name, "err", err)
-			c.b.m.authResult(c.l.cfg.Name, "", "failure", "invalid_receive_size")
+			c.countFailure(reasonInvalidReceiveSize)
 			c.delayFailure()
 			return
 		}
@@ -242,6 +244,7 @@ type vectored interface {
 }
 
 func (c *conn) send(buf []byte, closeAfter bool) {
+	c.l.m.out(len(buf))
 	select {
 	case c.out <- outMsg{buf: buf, close: closeAfter}:
 	case <-c.done:
@@ -286,7 +289,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 	start := time.Now()
 	c.rc.APIKey = req.Key
 	resp, err := c.call(h, req)
-	c.b.m.request(req.Key, req.Version, time.Since(start), len(frame))
+	c.b.m.request(req.Key, req.Version, time.Since(start))
 	if err != nil {
 		c.b.log.Info("closing connection", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "err", err)
 		return false
@@ -295,7 +298,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		resp.SetVersion(req.Version)
 		f := vectorFrames.Get().(*protocol.VectorFrame)
 		v.encode(f, req.Header)
-		c.b.m.bytesOut(f.Len())
+		c.l.m.out(f.Len())
 		select {
 		case c.out <- outMsg{vec: f}:
 		case <-c.done:
@@ -305,7 +308,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		bp := respBufs.Get().(*[]byte)
 		buf := protocol.AppendResponse((*bp)[:0], req.Header, resp)
 		*bp = buf
-		c.b.m.bytesOut(len(buf))
+		c.l.m.out(len(buf))
 		select {
 		case c.out <- outMsg{buf: buf, pool: bp}:
 		case <-c.done:

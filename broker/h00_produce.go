@@ -196,7 +196,7 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string, owned 
 			}
 		}
 	}
-	b.m.records(p.topic.name, int(h.NumRecords))
+	p.topic.m.appended(int(h.NumRecords), len(data))
 	ws := p.waiters
 	p.waiters = nil
 	for _, w := range ws {
