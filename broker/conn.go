@@ -74,7 +74,8 @@ type conn struct {
 	lastReauth    time.Time
 	clientID      string
 
-	frame *[]byte // pooled buffer of the frame being handled (Produce)
+	frame     *[]byte // pooled buffer of the frame being handled (Produce)
+	poolGrown bool    // the frame being read is a Produce frame to pool once read
 }
 
 // The connection buffers are pooled: allocating (and clearing) 96 KiB per
@@ -130,11 +131,7 @@ func (c *conn) serve() {
 		if c.b.closing.Load() {
 			return
 		}
-		limit := c.b.cfg.MaxRequestBytes
-		if c.state != stateAuthenticated {
-			limit = c.b.cfg.MaxSaslReceiveBytes
-		}
-		frame, err := protocol.ReadFrameInto(br, limit, alloc)
+		frame, err := c.readFrame(br, alloc)
 		if err != nil {
 			c.logReadError(err)
 			return
@@ -181,14 +178,22 @@ const maxPooledFrame = 8 << 20
 
 // frameAllocator returns the ReadFrameInto allocator of this connection:
 // an authenticated Produce frame is read into a pooled buffer (kept in
-// c.frame until releaseFrame), anything else into a new one, as other
-// handlers may keep slices of their request.
+// c.frame until releaseFrame); anything else, and a large Produce frame
+// when the pool has no buffer for it and its bytes have not arrived yet,
+// gets nil: ReadFrameInto then allocates a new buffer that grows as the
+// bytes arrive, so a peer announcing a large frame and trickling it never
+// makes us allocate the announced size up front. Other handlers may keep
+// slices of their request, so only Produce frames are pooled.
 func (c *conn) frameAllocator(br *bufio.Reader) func(n int) []byte {
 	return func(n int) []byte {
 		if n >= 8 && n <= maxPooledFrame && c.state == stateAuthenticated {
 			if key, err := br.Peek(2); err == nil && key[0] == 0 && key[1] == 0 {
 				bp, _ := produceFrames.Get().(*[]byte)
 				if bp == nil || cap(*bp) < n {
+					if n > protocol.EagerFrameBytes && br.Buffered() < n {
+						c.poolGrown = true
+						return nil
+					}
 					b := make([]byte, n)
 					bp = &b
 				}
@@ -196,8 +201,28 @@ func (c *conn) frameAllocator(br *bufio.Reader) func(n int) []byte {
 				return (*bp)[:n]
 			}
 		}
-		return make([]byte, n)
+		return nil
 	}
+}
+
+// readFrame reads the next frame with the limit of the connection's state.
+func (c *conn) readFrame(br *bufio.Reader, alloc func(int) []byte) ([]byte, error) {
+	limit := c.b.cfg.MaxRequestBytes
+	if c.state != stateAuthenticated {
+		limit = c.b.cfg.MaxSaslReceiveBytes
+	}
+	frame, err := protocol.ReadFrameInto(br, limit, alloc)
+	if c.poolGrown {
+		// A Produce frame read into a grown buffer: pool it afterwards,
+		// as one frameAllocator would have allocated.
+		c.poolGrown = false
+		if err == nil {
+			fp := new([]byte)
+			*fp = frame
+			c.frame = fp
+		}
+	}
+	return frame, err
 }
 
 // ownFrame hands the frame being handled over to a handler that keeps n

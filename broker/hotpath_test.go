@@ -180,7 +180,7 @@ func newHotWire(c *conn, frame []byte) *hotWire {
 
 // next reads and handles one frame.
 func (w *hotWire) next(tb testing.TB) {
-	frame, err := protocol.ReadFrameInto(w.br, w.c.b.cfg.MaxRequestBytes, w.alloc)
+	frame, err := w.c.readFrame(w.br, w.alloc)
 	if err != nil {
 		tb.Fatal(err)
 	}
