@@ -404,5 +404,3 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, labels ma
 	}
 	return sum
 }
-
-

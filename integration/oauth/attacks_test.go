@@ -203,7 +203,9 @@ func TestJWTAttacksOverSASL(t *testing.T) {
 				return h + "." + parts[1] + "." + parts[2]
 			}},
 		{name: "algorithm confusion: HS256 keyed with the RSA public key (PEM)", reason: "JWS algorithm 'HS256' is not allowed",
-			token: func() string { return compact(t, map[string]any{"alg": "HS256", "kid": attackKid}, goodClaims("admin"), hs256(pubPEM)) }},
+			token: func() string {
+				return compact(t, map[string]any{"alg": "HS256", "kid": attackKid}, goodClaims("admin"), hs256(pubPEM))
+			}},
 		{name: "algorithm confusion: HS256 keyed with the RSA modulus", reason: "JWS algorithm 'HS256' is not allowed",
 			token: func() string {
 				return compact(t, map[string]any{"alg": "HS256", "kid": attackKid}, goodClaims("admin"), hs256(idpKey.N.Bytes()))
@@ -221,7 +223,9 @@ func TestJWTAttacksOverSASL(t *testing.T) {
 				return compact(t, rsHeader(strings.Repeat("k", 4000)), goodClaims("admin"), rs256(t, idpKey))
 			}},
 		{name: "kid of a missing key", reason: `kid "rotated-away-key"`, jwksFetch: true,
-			token: func() string { return compact(t, rsHeader("rotated-away-key"), goodClaims("admin"), rs256(t, attackerKey)) }},
+			token: func() string {
+				return compact(t, rsHeader("rotated-away-key"), goodClaims("admin"), rs256(t, attackerKey))
+			}},
 		{name: "jku to the attacker's JWKS, attacker's kid", reason: `kid "evil-key"`, jwksFetch: true,
 			token: func() string {
 				return compact(t, rsHeader("evil-key", "jku", evil.url()), goodClaims("admin"), rs256(t, attackerKey))
