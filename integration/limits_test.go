@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/minikafka/minikafka"
@@ -306,4 +307,90 @@ func TestLimitSlowLoris(t *testing.T) {
 		t.Fatalf("%d idle closes logged, want %d", n, lorises+1)
 	}
 	t.Logf("%d slow lorises (%d MiB announced each, plus one at the 512 KiB SASL cap) cut off; %.1f MiB allocated in all", lorises, announced>>20, float64(allocated)/(1<<20))
+}
+
+// neverReads fills the connection with Fetch requests for a 1 MiB record
+// and never reads a response, so the broker's writes block.
+func neverReads(t *testing.T, addr string) *rawConn {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.AllowAutoTopicCreation(), kgo.ProducerBatchMaxBytes(4<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(testContext(t), &kgo.Record{Topic: "big", Value: make([]byte, 1<<20)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	c := dialRaw(t, addr)
+	for i := 0; i < 200; i++ {
+		f := kmsg.NewPtrFetchRequest()
+		f.SetVersion(11)
+		f.ReplicaID, f.MaxBytes = -1, 8<<20
+		p := kmsg.NewFetchRequestTopicPartition()
+		p.PartitionMaxBytes = 8 << 20
+		f.Topics = []kmsg.FetchRequestTopic{{Topic: "big", Partitions: []kmsg.FetchRequestTopicPartition{p}}}
+		c.send(f)
+	}
+	return c
+}
+
+// TestLimitClientThatNeverReads: a client that stops reading its
+// responses is cut off once the broker's writes have been blocked for
+// connections.max.idle.ms, as Kafka counts both directions as activity;
+// another client is served meanwhile.
+func TestLimitClientThatNeverReads(t *testing.T) {
+	mb, addr, logs := startLimited(t, func(c *minikafka.Config) { c.IdleTimeout = time.Second })
+	neverReads(t, addr)
+	other := dialRaw(t, addr)
+	if err := served(other); err != nil {
+		t.Fatalf("another client: %v", err)
+	}
+	other.nc.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for gaugeValue(t, mb, "minikafka_connections_active") > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the connection that never reads is still open")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustContain(t, "broker log", logs.String(), "closing connection: the client does not read its responses")
+	if err := served(dialRaw(t, addr)); err != nil {
+		t.Fatalf("a new client: %v", err)
+	}
+}
+
+// TestCloseWithClientThatNeverReads: Close returns although a client has
+// stopped reading (its writes would block until connections.max.idle.ms,
+// 10 minutes by default).
+func TestCloseWithClientThatNeverReads(t *testing.T) {
+	mb, addr, _ := startLimited(t, func(*minikafka.Config) {})
+	neverReads(t, addr)
+	time.Sleep(200 * time.Millisecond) // let the writes block
+	closed := make(chan error, 1)
+	go func() { closed <- mb.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("Close has not returned after 60 s")
+	}
+}
+
+func gaugeValue(t *testing.T, mb *minikafka.Broker, name string) float64 {
+	t.Helper()
+	mfs, err := mb.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return sum
 }
