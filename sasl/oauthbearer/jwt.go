@@ -146,7 +146,7 @@ func (v *JWTValidator) validate(ctx context.Context, token string) (*Token, *Val
 		return nil, invalidToken("JWS algorithm '%s' is not allowed (allowed: %s)", clip(alg), strings.Join(v.cfg.AllowedAlgorithms, ", "))
 	}
 	if len(h.Crit) > 0 && string(h.Crit) != "null" {
-		return nil, invalidToken("the JWS header has unrecognized critical (crit) parameters %s", h.Crit)
+		return nil, invalidToken("the JWS header has unrecognized critical (crit) parameters %s", clip(string(h.Crit)))
 	}
 	if h.B64 != nil && !*h.B64 {
 		return nil, invalidToken("unencoded JWS payloads (b64=false) are not accepted")

@@ -163,6 +163,8 @@ func TestJWTValidatorRejects(t *testing.T) {
 			`Unable to find a suitable verification key for JWS with kid "nope" and alg RS256`},
 		"very long kid: clipped in the reason": {sign(t, newKey(t, strings.Repeat("k", 5000), jwa.RS256), jwa.RS256, stdClaims("alice", now), nil),
 			`kid "` + strings.Repeat("k", 128) + `...(5000 bytes)" and alg RS256`},
+		"very long crit: clipped in the reason": {sign(t, f.key, jwa.RS256, stdClaims("alice", now), map[string]any{"crit": []string{strings.Repeat("c", 5000)}}),
+			`unrecognized critical (crit) parameters ["` + strings.Repeat("c", 126) + `...(5004 bytes)`},
 		"very long alg: clipped in the reason": {unsignedJWT(t, map[string]any{"alg": strings.Repeat("A", 5000)}, stdClaims("alice", now)) + "c2ln",
 			`JWS algorithm '` + strings.Repeat("A", 128) + `...(5000 bytes)' is not allowed`},
 	}
