@@ -129,7 +129,7 @@ func (s *ACLStore) update(ctx context.Context, what string, fn func(b *bbolt.Buc
 		err = s.db.Sync()
 	}
 	if err != nil {
-		return fmt.Errorf("%s ACLs in %s: %w", what, s.db.path, err)
+		return s.db.writeError(what+" ACLs", err)
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+
+	"github.com/minikafka/minikafka/storage"
 )
 
 // FileName is the database file inside the data directory.
@@ -68,3 +70,13 @@ func Open(dir string) (*DB, error) {
 
 // Path is the database file path.
 func (db *DB) Path() string { return db.path }
+
+// writeError names a failed write: a *storage.IOError when the disk
+// refused it (full, read-only, failing), else an error naming op and the
+// file.
+func (db *DB) writeError(op string, err error) error {
+	if ioe := storage.AsIOError(op, db.path, err); ioe != nil {
+		return ioe
+	}
+	return fmt.Errorf("%s in %s: %w", op, db.path, err)
+}

@@ -140,7 +140,10 @@ func putScram(tx *bbolt.Tx, user string, c storage.ScramCredential) error {
 
 // PutScram implements storage.ScramStore.
 func (s *ScramStore) PutScram(_ context.Context, user string, c storage.ScramCredential) error {
-	return s.db.Update(func(tx *bbolt.Tx) error { return putScram(tx, user, c) })
+	if err := s.db.Update(func(tx *bbolt.Tx) error { return putScram(tx, user, c) }); err != nil {
+		return s.db.writeError("storing the SCRAM credential of "+user, err)
+	}
+	return nil
 }
 
 // DeleteScram implements storage.ScramStore.
@@ -154,7 +157,10 @@ func (s *ScramStore) DeleteScram(_ context.Context, user, mechanism string) (ok 
 		ok = true
 		return b.Delete(k)
 	})
-	return ok, err
+	if err != nil {
+		return false, s.db.writeError("deleting the SCRAM credential of "+user, err)
+	}
+	return ok, nil
 }
 
 // SeedScram implements storage.ScramStore: the seeded marker and the
