@@ -170,7 +170,9 @@ func client(t *testing.T, addr string, mech sasl.Mechanism, opts ...kgo.Opt) *kg
 	return cl
 }
 
-func plainMech(user, pass string) sasl.Mechanism { return plain.Auth{User: user, Pass: pass}.AsMechanism() }
+func plainMech(user, pass string) sasl.Mechanism {
+	return plain.Auth{User: user, Pass: pass}.AsMechanism()
+}
 
 // login opens a fresh client with mech and pings: the error of the
 // authentication, if any.
