@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 )
 
@@ -13,7 +14,7 @@ import (
 type IOError struct {
 	Op   string // what was being written, e.g. "adding ACLs"
 	Path string // the database file
-	Err  error  // the underlying error (wraps a syscall.Errno)
+	Err  error  // the underlying error
 }
 
 // Error implements error.
@@ -22,22 +23,24 @@ func (e *IOError) Error() string { return e.Op + " in " + e.Path + ": " + e.Err.
 // Unwrap returns the underlying error.
 func (e *IOError) Unwrap() error { return e.Err }
 
+// ioErrnos are the failures Reason recognizes in an error's text when a
+// library flattened the syscall.Errno into a string (bbolt does for file
+// resize and sync errors).
+var ioErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EROFS, syscall.EDQUOT, syscall.EFBIG,
+	syscall.EIO, syscall.EACCES, syscall.EPERM, syscall.ENOMEM}
+
 // Reason is the operating system's description of the failure (e.g. "no
-// space left on device"), without the file path.
+// space left on device"), never a file path: it may be shown to clients.
 func (e *IOError) Reason() string {
 	var errno syscall.Errno
 	if errors.As(e.Err, &errno) {
 		return errno.Error()
 	}
-	return e.Err.Error()
-}
-
-// AsIOError returns err as an *IOError of op on path when the operating
-// system refused the write (the chain holds a syscall.Errno), else nil.
-func AsIOError(op, path string, err error) *IOError {
-	var errno syscall.Errno
-	if err == nil || !errors.As(err, &errno) {
-		return nil
+	msg := e.Err.Error()
+	for _, en := range ioErrnos {
+		if strings.HasSuffix(msg, en.Error()) {
+			return en.Error()
+		}
 	}
-	return &IOError{Op: op, Path: path, Err: err}
+	return "write failed"
 }

@@ -71,12 +71,21 @@ func Open(dir string) (*DB, error) {
 // Path is the database file path.
 func (db *DB) Path() string { return db.path }
 
-// writeError names a failed write: a *storage.IOError when the disk
-// refused it (full, read-only, failing), else an error naming op and the
-// file.
-func (db *DB) writeError(op string, err error) error {
-	if ioe := storage.AsIOError(op, db.path, err); ioe != nil {
-		return ioe
+// update runs fn in a read-write transaction. When the commit fails (the
+// disk refused the write: bbolt writes, grows and syncs the file only
+// then) the error is a *storage.IOError of op; an error of fn itself is
+// returned wrapped with op and the file name. Either way nothing changed.
+func (db *DB) update(op string, fn func(tx *bbolt.Tx) error) error {
+	var fnErr error
+	err := db.Update(func(tx *bbolt.Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	switch {
+	case err == nil:
+		return nil
+	case fnErr == nil:
+		return &storage.IOError{Op: op, Path: db.path, Err: err}
 	}
 	return fmt.Errorf("%s in %s: %w", op, db.path, err)
 }

@@ -140,15 +140,12 @@ func putScram(tx *bbolt.Tx, user string, c storage.ScramCredential) error {
 
 // PutScram implements storage.ScramStore.
 func (s *ScramStore) PutScram(_ context.Context, user string, c storage.ScramCredential) error {
-	if err := s.db.Update(func(tx *bbolt.Tx) error { return putScram(tx, user, c) }); err != nil {
-		return s.db.writeError("storing the SCRAM credential of "+user, err)
-	}
-	return nil
+	return s.db.update("storing the SCRAM credential of "+user, func(tx *bbolt.Tx) error { return putScram(tx, user, c) })
 }
 
 // DeleteScram implements storage.ScramStore.
 func (s *ScramStore) DeleteScram(_ context.Context, user, mechanism string) (ok bool, err error) {
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.update("deleting the SCRAM credential of "+user, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(scramBucket)
 		k := scramKey(user, mechanism)
 		if b.Get(k) == nil {
@@ -158,7 +155,7 @@ func (s *ScramStore) DeleteScram(_ context.Context, user, mechanism string) (ok 
 		return b.Delete(k)
 	})
 	if err != nil {
-		return false, s.db.writeError("deleting the SCRAM credential of "+user, err)
+		return false, err
 	}
 	return ok, nil
 }
