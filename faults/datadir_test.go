@@ -295,7 +295,7 @@ func TestDataDirReadOnly(t *testing.T) {
 	}
 
 	reason := "read-only file system"
-	makeWritable := func() {}
+	var makeWritable func()
 	if mounted {
 		if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
 			t.Fatalf("remount ro: %v %s", err, out)

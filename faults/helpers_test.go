@@ -99,9 +99,6 @@ func (l *logBuffer) logger() *slog.Logger {
 // mark is the current length of the log, for waitLogSince.
 func (l *logBuffer) mark() int { return len(l.String()) }
 
-// lines returns the log lines containing every one of subs.
-func (l *logBuffer) lines(subs ...string) []string { return l.linesSince(0, subs...) }
-
 // linesSince returns the lines written after mark containing every one of
 // subs.
 func (l *logBuffer) linesSince(mark int, subs ...string) []string {
