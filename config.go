@@ -58,6 +58,12 @@ type Config struct {
 	// issuer (oauth_config.go).
 	OAuth OAuthConfig
 
+	// Topics are created at startup (fixtures.go).
+	Topics []TopicConfig
+	// Fixtures (users, OAuth clients, groups, topics, ACLs) are merged
+	// into this Config by New (fixtures.go; minikafka.fixtures.file).
+	Fixtures *Fixtures
+
 	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz and
 	// the development token issuer), e.g. 127.0.0.1:9644. Empty: none.
 	AdminAddr string

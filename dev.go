@@ -1,20 +1,22 @@
 package minikafka
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/minikafka/minikafka/authorizer"
+)
 
 // DevConfig is the development default of `minikafka serve` with no
 // arguments: a secured broker, as the systems it stands in for are.
 //
 //   - 127.0.0.1:9092, SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and
 //     SCRAM-SHA-512, and the users of DevUsers for every mechanism;
-//   - the admin HTTP listener on 127.0.0.1:9644 (/metrics, /healthz).
+//   - the admin HTTP listener on 127.0.0.1:9644 (/metrics, /healthz);
+//   - ACLs on (DevACLs): admin is a super user, alice may produce and
+//     consume every topic and use every group and transactional id, bob
+//     may only consume; everyone else is denied.
 //
-// There is deliberately no unauthenticated listener. Authorization is not
-// on in this default yet. The ACL authorizer's owner turns it on here with
-// cfg.Authorizer = AuthorizerConfig{Enabled: true, SuperUsers:
-// []string{"User:admin"}} (plus demo ACLs for alice and bob), so that admin
-// may do anything and the others only what ACLs grant them; the serve
-// banner and the README then need a line about it.
+// There is deliberately no unauthenticated listener.
 func DevConfig() Config {
 	users := DevUsers()
 	cfg := Config{
@@ -32,7 +34,20 @@ func DevConfig() Config {
 		cfg.SASL.ScramUsers = append(cfg.SASL.ScramUsers, ScramUser{Name: name, Password: users[name]}) // both SCRAM mechanisms
 	}
 	devOAuth(&cfg) // OAUTHBEARER + development token issuer (oauth_dev.go)
+	cfg.Authorizer = AuthorizerConfig{Enabled: true, SuperUsers: []string{"User:admin"}, ACLs: DevACLs()}
 	return cfg
+}
+
+// DevACLs are the ACLs of DevConfig: alice produces and consumes, bob only
+// consumes.
+func DevACLs() []authorizer.ACL {
+	return []authorizer.ACL{
+		AllowACL("User:alice", authorizer.OpAll, authorizer.ResourceTopic, "*"),
+		AllowACL("User:alice", authorizer.OpRead, authorizer.ResourceGroup, "*"),
+		AllowACL("User:alice", authorizer.OpWrite, authorizer.ResourceTransactionalID, "*"),
+		AllowACL("User:bob", authorizer.OpRead, authorizer.ResourceTopic, "*"),
+		AllowACL("User:bob", authorizer.OpRead, authorizer.ResourceGroup, "*"),
+	}
 }
 
 // DevUsers returns the demo users of DevConfig (name → password). They

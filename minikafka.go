@@ -1,15 +1,3 @@
-// Package minikafka is a Kafka-wire-compatible broker whose security
-// behaves like Apache Kafka's, in a package that embeds in a Go test.
-//
-// Library first: New validates the whole Config and returns a Broker that
-// is not yet listening; Start binds the listeners (port 0 means random);
-// Close waits for requests in flight and releases everything. Start(tb)
-// does all of that on loopback for a test, in the style of httptest.
-//
-// This package is the only place that wires implementations (storage,
-// SASL mechanisms, principal builder and resolvers, authorizer) into the
-// broker, which only knows their interfaces. Several brokers in one
-// process share nothing: each has its own Prometheus registry and logger.
 package minikafka
 
 import (
@@ -22,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/minikafka/minikafka/authorizer"
 	"github.com/minikafka/minikafka/broker"
 	"github.com/minikafka/minikafka/storage"
 	"github.com/minikafka/minikafka/storage/bolt"
@@ -37,6 +26,8 @@ type Broker struct {
 	logger   *slog.Logger
 	closers  []func() error
 	admin    *adminServer
+	reg      prometheus.Registerer // where metrics are registered: registry, or a test's recorder
+	acls     authorizer.ACLManager // nil when authorization is off
 	db       *bolt.DB
 	scram    storage.ScramStore // see scramStore
 	oauthSt  *oauthState        // OAUTHBEARER and the development issuer (oauth_wiring.go)
@@ -48,12 +39,27 @@ type Broker struct {
 
 // New validates cfg and builds a broker. Nothing listens until Start.
 func New(cfg Config) (*Broker, error) {
+	return newBroker(cfg, nil)
+}
+
+// newBroker is New; wrap, when set, wraps the registerer every metric is
+// registered through (tests record what is registered).
+func newBroker(cfg Config, wrap func(prometheus.Registerer) prometheus.Registerer) (*Broker, error) {
+	if cfg.Fixtures != nil {
+		if err := cfg.Fixtures.apply(&cfg); err != nil {
+			return nil, fmt.Errorf("minikafka: fixtures: %w", err)
+		}
+	}
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
 	mb := &Broker{cfg: cfg, registry: cfg.Registry, logger: cfg.Logger}
 	if mb.registry == nil {
 		mb.registry = prometheus.NewRegistry()
+	}
+	mb.reg = mb.registry
+	if wrap != nil {
+		mb.reg = wrap(mb.registry)
 	}
 	bc := broker.Config{
 		NodeID:                cfg.NodeID,
@@ -79,10 +85,17 @@ func New(cfg Config) (*Broker, error) {
 		GroupInitialRebalance: cfg.GroupInitialRebalanceDelay,
 	}
 	if !cfg.DisableMetrics {
-		bc.Metrics = broker.NewMetrics(mb.registry)
+		bc.Metrics = broker.NewMetrics(mb.reg)
 	}
 	for _, w := range wirers {
 		if err := w(mb, &bc); err != nil {
+			mb.closeAll()
+			return nil, err
+		}
+	}
+	mb.acls = bc.ACLs
+	if !cfg.DisableMetrics {
+		if err := mb.registerMetrics(); err != nil {
 			mb.closeAll()
 			return nil, err
 		}
@@ -93,6 +106,10 @@ func New(cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("minikafka: %w", err)
 	}
 	mb.b = b
+	if err := mb.createTopics(); err != nil {
+		mb.closeAll()
+		return nil, err
+	}
 	return mb, nil
 }
 

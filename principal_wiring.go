@@ -127,7 +127,7 @@ func wirePrincipals(mb *Broker, bc *broker.Config) error {
 		return fmt.Errorf("minikafka: minikafka.groups.failure.policy: %w", err)
 	}
 	if !mb.cfg.DisableMetrics {
-		if b.Metrics, err = principal.NewMetrics(mb.registry); err != nil {
+		if b.Metrics, err = principal.NewMetrics(mb.reg); err != nil {
 			return fmt.Errorf("minikafka: %w", err)
 		}
 	}

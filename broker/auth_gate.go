@@ -37,14 +37,14 @@ func (c *conn) authenticateTransport() error {
 	}
 	s, err := c.buildSubject(ac)
 	if err != nil {
-		c.b.m.authResult(c.l.cfg.Name, c.l.cfg.SecurityProtocol, "failure", "principal")
+		c.b.m.authResult(c.l.cfg.Name, transportMechanism(c.l), resultFailure, reasonPrincipal)
 		return err
 	}
 	c.subject = s
 	c.rc.Subject = s
 	c.state = stateAuthenticated
 	if c.l.tls {
-		c.b.m.authResult(c.l.cfg.Name, "SSL", "success", "")
+		c.b.m.authResult(c.l.cfg.Name, "SSL", resultSuccess, reasonNone)
 	}
 	return nil
 }
@@ -82,13 +82,14 @@ func (c *conn) gateAllows(frame []byte, key int16) bool {
 		c.b.log.Info("closing connection: request before SASL authentication",
 			"listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(key),
 			"hint", "Invalid request, potential reasons: kafka client configured with the wrong security protocol, it does not support KIP-43 or it is not a kafka client.")
-		c.b.m.authResult(c.l.cfg.Name, "", "failure", "unauthenticated_request")
+		c.countFailure(reasonUnauthenticatedRequest)
 		return false
 	case stateHandshake:
 		if key == keySaslHandshake {
 			return true
 		}
 		c.b.log.Info("closing connection: unexpected request during SASL handshake", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(key))
+		c.countFailure(reasonUnauthenticatedRequest)
 		return false
 	case stateAuthenticate:
 		if key == keySaslAuthenticate {
@@ -110,9 +111,10 @@ func (c *conn) illegalSaslState(frame []byte, key int16) {
 	req, err := protocol.Decode(frame)
 	if err != nil {
 		c.b.log.Info("closing connection: "+msg, "listener", c.l.cfg.Name, "client", c.host, "err", err)
+		c.countFailure(reasonIllegalSaslState)
 		return
 	}
-	c.failAuth(req.Header, errorResponse(req, kerr.IllegalSaslState.Code), msg)
+	c.failAuth(req.Header, errorResponse(req, kerr.IllegalSaslState.Code), reasonIllegalSaslState, msg)
 }
 
 // errorResponse builds the error response Kafka's getErrorResponse would
@@ -186,8 +188,7 @@ func handleSaslHandshake(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		// UnsupportedSaslMechanismException: the response goes out after
 		// the failed-authentication delay and the connection closes.
 		resp.ErrorCode = kerr.UnsupportedSaslMechanism.Code
-		c.b.m.authResult(c.l.cfg.Name, req.Mechanism, "failure", "unsupported_mechanism")
-		c.failAuth(r.Header, resp, fmt.Sprintf("Unsupported SASL mechanism %s", req.Mechanism), "enabled", strings.Join(c.l.mechNames, ","))
+		c.failAuth(r.Header, resp, reasonUnsupportedMechanism, fmt.Sprintf("Unsupported SASL mechanism %s", req.Mechanism), "enabled", strings.Join(c.l.mechNames, ","))
 		return nil, nil
 	}
 	c.mech = mech
@@ -216,7 +217,7 @@ func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error)
 	if c.reauth && c.mech.Name() != c.authMech {
 		// REAUTH_BAD_MECHANISM: the handshake was answered, the next
 		// packet fails with no response.
-		c.failAuth(r.Header, nil, c.badReauthMechanism())
+		c.failAuth(r.Header, nil, reasonMechanismChanged, c.badReauthMechanism())
 		return nil, nil
 	}
 	challenge, done, err := c.step(req.SASLAuthBytes)
@@ -224,18 +225,18 @@ func handleSaslAuthenticate(c *conn, r *protocol.Request) (kmsg.Response, error)
 		msg := sasl.ClientMessage(err, c.mech.Name(), c.reauth)
 		resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
 		resp.ErrorMessage = &msg
-		c.failAuth(r.Header, resp, msg, "detail", err.Error())
+		c.failAuth(r.Header, resp, reasonInvalidCredentials, msg, "detail", err.Error())
 		return nil, nil
 	}
 	resp.SASLAuthBytes = challenge
 	if done {
-		lifetime, err := c.complete()
+		lifetime, reason, err := c.complete()
 		if err != nil {
 			msg := err.Error()
 			resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
 			resp.ErrorMessage = &msg
 			resp.SASLAuthBytes = nil
-			c.failAuth(r.Header, resp, msg)
+			c.failAuth(r.Header, resp, reason, msg)
 			return nil, nil
 		}
 		resp.SessionLifetimeMillis = lifetime
@@ -251,7 +252,8 @@ func (c *conn) step(token []byte) ([]byte, bool, error) {
 
 // complete finishes a successful exchange: builds the subject, checks the
 // re-authentication rules and computes the session lifetime (spec §2.1).
-func (c *conn) complete() (int64, error) {
+// A failure comes with its metrics reason.
+func (c *conn) complete() (int64, string, error) {
 	id := c.sess.Identity()
 	ac := c.authContext(c.mech.Name())
 	ac.AuthorizationID = id.AuthorizationID
@@ -264,14 +266,14 @@ func (c *conn) complete() (int64, error) {
 	if err != nil {
 		var be *principal.BuildError
 		if errors.As(err, &be) {
-			return 0, errors.New(be.Message)
+			return 0, reasonPrincipal, errors.New(be.Message)
 		}
 		c.b.log.Warn("failed authentication: principal", "listener", c.l.cfg.Name, "client", c.host, "err", err)
-		return 0, errors.New(sasl.GenericMessage(c.mech.Name(), c.reauth))
+		return 0, reasonPrincipal, errors.New(sasl.GenericMessage(c.mech.Name(), c.reauth))
 	}
 	if c.reauth {
 		if s.User != c.subject.User {
-			return 0, fmt.Errorf("Cannot change principals during re-authentication from %s.%s: %s.%s", c.subject.User.Type, c.subject.User.Name, s.User.Type, s.User.Name)
+			return 0, reasonPrincipalChanged, fmt.Errorf("Cannot change principals during re-authentication from %s.%s: %s.%s", c.subject.User.Type, c.subject.User.Name, s.User.Type, s.User.Name)
 		}
 	}
 	now := c.b.now()
@@ -293,40 +295,32 @@ func (c *conn) complete() (int64, error) {
 		}
 		c.sessionExpiry = now.Add(time.Duration(lifetime) * time.Millisecond)
 	}
-	result := "success"
 	if c.reauth {
-		c.b.m.reauth(c.l.cfg.Name, c.mech.Name(), true)
-		result = "reauth_success"
+		c.b.m.reauth(c.l.cfg.Name, c.mech.Name(), resultSuccess, reasonNone)
+	} else {
+		c.b.m.authResult(c.l.cfg.Name, c.mech.Name(), resultSuccess, reasonNone)
 	}
-	c.b.m.authResult(c.l.cfg.Name, c.mech.Name(), result, "")
 	c.b.log.Debug("authenticated", "listener", c.l.cfg.Name, "client", c.host, "mechanism", c.mech.Name(), "principal", s.User.String(), "groups", len(s.Groups), "session_lifetime_ms", lifetime, "reauth", c.reauth)
 	c.subject = s
 	c.rc.Subject = s
 	c.authMech = c.mech.Name()
 	c.state = stateAuthenticated
 	c.sess, c.mech, c.reauth = nil, nil, false
-	return lifetime, nil
+	return lifetime, reasonNone, nil
 }
 
-// failAuth logs and counts a failed authentication (msg is what Kafka
-// logs: the client's message or the reason), then sends resp (if any)
-// after connection.failed.authentication.delay.ms and closes the
-// connection.
-func (c *conn) failAuth(h protocol.Header, resp kmsg.Response, msg string, attrs ...any) {
+// failAuth logs and counts a failed authentication (reason is the bounded
+// metrics reason; msg is what Kafka logs: the client's message or the
+// cause), then sends resp (if any) after
+// connection.failed.authentication.delay.ms and closes the connection.
+func (c *conn) failAuth(h protocol.Header, resp kmsg.Response, reason, msg string, attrs ...any) {
 	mech := ""
 	if c.mech != nil {
 		mech = c.mech.Name()
 	}
 	attrs = append([]any{"listener", c.l.cfg.Name, "mechanism", mech, "reauth", c.reauth}, attrs...)
 	c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, msg), attrs...)
-	reason := "invalid_credentials"
-	if c.reauth {
-		c.b.m.reauth(c.l.cfg.Name, mech, false)
-		reason = "reauth_failed"
-	}
-	if _, ok := resp.(*kmsg.SASLHandshakeResponse); !ok {
-		c.b.m.authResult(c.l.cfg.Name, mech, "failure", reason)
-	}
+	c.countFailure(reason)
 	c.state = stateFailed
 	c.delayFailure()
 	var buf []byte
@@ -363,20 +357,21 @@ func (c *conn) delayFailure() {
 // rawToken handles one unframed SASL token after SaslHandshake v0.
 func (c *conn) rawToken(token []byte) bool {
 	if c.reauth && c.mech.Name() != c.authMech {
-		c.failAuth(protocol.Header{}, nil, c.badReauthMechanism())
+		c.failAuth(protocol.Header{}, nil, reasonMechanismChanged, c.badReauthMechanism())
 		return false
 	}
 	challenge, done, err := c.step(token)
 	if err != nil {
 		c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, sasl.ClientMessage(err, c.mech.Name(), false)), "listener", c.l.cfg.Name, "mechanism", c.mech.Name(), "detail", err.Error())
-		c.b.m.authResult(c.l.cfg.Name, c.mech.Name(), "failure", "invalid_credentials")
+		c.countFailure(reasonInvalidCredentials)
 		c.state = stateFailed
 		c.delayFailure()
 		return false
 	}
 	if done {
-		if _, err := c.complete(); err != nil {
+		if _, reason, err := c.complete(); err != nil {
 			c.b.log.Info(fmt.Sprintf("Failed authentication with %s (%s)", c.host, err), "listener", c.l.cfg.Name)
+			c.countFailure(reason)
 			c.state = stateFailed
 			c.delayFailure()
 			return false
@@ -387,4 +382,43 @@ func (c *conn) rawToken(token []byte) bool {
 	}
 	c.send(protocol.AppendRaw(nil, challenge), false)
 	return true
+}
+
+// countFailure counts a failed authentication of this connection: a
+// re-authentication when one is in progress, else a first authentication
+// (Kafka's failed-reauthentication-total / failed-authentication-total).
+func (c *conn) countFailure(reason string) {
+	mech := ""
+	if c.mech != nil {
+		mech = c.mech.Name()
+	}
+	if c.reauth {
+		c.b.m.reauth(c.l.cfg.Name, mech, resultFailure, reason)
+	} else {
+		c.b.m.authResult(c.l.cfg.Name, mech, resultFailure, reason)
+	}
+}
+
+// countAbandoned counts an exchange the client left unfinished by closing
+// the connection: after a rejection the session reports (OAUTHBEARER's
+// error challenge) as invalid_credentials, otherwise as abandoned. Kafka
+// counts no failure in either case.
+func (c *conn) countAbandoned() {
+	if c.sess == nil || (c.state != stateAuthenticate && c.state != stateRawToken) {
+		return
+	}
+	if r, ok := c.sess.(sasl.Rejecting); ok && r.Rejected() {
+		c.countFailure(reasonInvalidCredentials) // it left instead of acknowledging the rejection
+		return
+	}
+	c.countFailure(reasonAbandoned)
+}
+
+// transportMechanism names the mechanism label of a PLAINTEXT or SSL
+// connection's authentication.
+func transportMechanism(l *listener) string {
+	if l.tls {
+		return "SSL"
+	}
+	return l.cfg.SecurityProtocol
 }

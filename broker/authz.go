@@ -87,11 +87,7 @@ func (c *conn) record(a az.Action, d az.Decision) {
 }
 
 func (c *conn) count(a az.Action, d az.Decision) {
-	decision := "deny"
-	if d.Allowed() {
-		decision = "allow"
-	}
-	c.b.m.decision(a.Operation.String(), a.Resource.Type.String(), decision)
+	c.b.m.decision(a.Operation, a.Resource.Type, d.Allowed())
 }
 
 // audit writes Kafka's audit line at Kafka's level: an allowed action at

@@ -76,7 +76,6 @@ type Config struct {
 	OffsetsRetention       time.Duration
 	MaxConnections         int
 	MaxConnectionsPerIP    int
-	OAuthFailureOneRound   bool // fail OAUTHBEARER in one round with the reason
 	StaticBrokerConfigs    map[string]string
 	ListenerReadyCallbacks []func()
 }
@@ -153,6 +152,7 @@ func New(cfg Config) (*Broker, error) {
 	b.groups = newGroupCoordinator(b)
 	b.txns = newTxnCoordinator(b)
 	b.pids = newProducerIDs()
+	b.m.attach(b)
 	return b, nil
 }
 

@@ -74,7 +74,7 @@ type conn struct {
 	lastReauth    time.Time
 	clientID      string
 
-	frame *[]byte // pooled buffer of the frame being handled (Produce)
+	frameLen int // size of the frame being handled (see handleProduce)
 }
 
 // The connection buffers are pooled: allocating (and clearing) 96 KiB per
@@ -97,6 +97,7 @@ func (c *conn) serve() {
 	defer c.b.wg.Done()
 	defer c.b.dropConn(c)
 	defer c.close()
+	defer c.countAbandoned()
 	c.rc.Host = c.host
 	c.rc.Listener = c.l.cfg.Name
 	if tc, ok := c.nc.(*tls.Conn); ok {
@@ -105,7 +106,7 @@ func (c *conn) serve() {
 		cancel()
 		if err != nil {
 			c.b.log.Info("TLS handshake failed", "listener", c.l.cfg.Name, "client", c.host, "err", err)
-			c.b.m.authResult(c.l.cfg.Name, "SSL", "failure", "tls_handshake")
+			c.b.m.authResult(c.l.cfg.Name, "SSL", resultFailure, reasonTLSHandshake)
 			return
 		}
 	}
@@ -122,7 +123,6 @@ func (c *conn) serve() {
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(c.nc)
 	defer func() { br.Reset(nil); readerPool.Put(br) }()
-	alloc := c.frameAllocator(br)
 	for {
 		if c.b.cfg.IdleTimeout > 0 {
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.b.cfg.IdleTimeout))
@@ -134,14 +134,13 @@ func (c *conn) serve() {
 		if c.state != stateAuthenticated {
 			limit = c.b.cfg.MaxSaslReceiveBytes
 		}
-		frame, err := protocol.ReadFrameInto(br, limit, alloc)
+		frame, err := protocol.ReadFrame(br, limit)
 		if err != nil {
 			c.logReadError(err)
 			return
 		}
-		ok := c.handleFrame(frame)
-		c.releaseFrame()
-		if !ok {
+		c.l.m.in(len(frame) + 4)
+		if !c.handleFrame(frame) {
 			return
 		}
 	}
@@ -161,65 +160,11 @@ func (c *conn) logReadError(err error) {
 		if errors.As(err, &fe) && c.state != stateAuthenticated && c.l.sasl {
 			// An AuthenticationException in Kafka: closed after the delay.
 			c.b.log.Info(fmt.Sprintf("Failed authentication with %s (Failing SASL authentication due to invalid receive size)", c.host), "listener", c.l.cfg.Name, "err", err)
-			c.b.m.authResult(c.l.cfg.Name, "", "failure", "invalid_receive_size")
+			c.countFailure(reasonInvalidReceiveSize)
 			c.delayFailure()
 			return
 		}
 		c.b.log.Info("closing connection: bad frame", "listener", c.l.cfg.Name, "client", c.host, "err", err)
-	}
-}
-
-// produceFrames pools the buffers Produce requests are read into. A
-// Produce of several batches keeps nothing of its frame (appendBatch
-// stores a copy of each batch, exactly its size, so that no batch keeps
-// other partitions' bytes alive), so the frame is reused for the next
-// Produce; a Produce of one batch keeps its frame (ownFrame).
-var produceFrames sync.Pool // of *[]byte
-
-// maxPooledFrame bounds the Produce frames that are pooled.
-const maxPooledFrame = 8 << 20
-
-// frameAllocator returns the ReadFrameInto allocator of this connection:
-// an authenticated Produce frame is read into a pooled buffer (kept in
-// c.frame until releaseFrame), anything else into a new one, as other
-// handlers may keep slices of their request.
-func (c *conn) frameAllocator(br *bufio.Reader) func(n int) []byte {
-	return func(n int) []byte {
-		if n >= 8 && n <= maxPooledFrame && c.state == stateAuthenticated {
-			if key, err := br.Peek(2); err == nil && key[0] == 0 && key[1] == 0 {
-				bp, _ := produceFrames.Get().(*[]byte)
-				if bp == nil || cap(*bp) < n {
-					b := make([]byte, n)
-					bp = &b
-				}
-				c.frame = bp
-				return (*bp)[:n]
-			}
-		}
-		return make([]byte, n)
-	}
-}
-
-// ownFrame hands the frame being handled over to a handler that keeps n
-// bytes of it (a single Produce batch) instead of copying them. It refuses
-// when the frame's buffer is a pooled one much larger than n, which
-// keeping would waste.
-func (c *conn) ownFrame(n int) bool {
-	if c.frame == nil {
-		return true // allocated for this request, its exact size
-	}
-	if cap(*c.frame) > n+n/8+4096 {
-		return false
-	}
-	c.frame = nil // the log keeps it: not pooled again
-	return true
-}
-
-// releaseFrame returns the pooled frame of the request just handled.
-func (c *conn) releaseFrame() {
-	if c.frame != nil {
-		produceFrames.Put(c.frame)
-		c.frame = nil
 	}
 }
 
@@ -299,6 +244,7 @@ type vectored interface {
 }
 
 func (c *conn) send(buf []byte, closeAfter bool) {
+	c.l.m.out(len(buf))
 	select {
 	case c.out <- outMsg{buf: buf, close: closeAfter}:
 	case <-c.done:
@@ -334,6 +280,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		return c.decodeFailed(key, version, err)
 	}
 	c.clientID = req.ClientID
+	c.frameLen = len(frame)
 	h := handlers[req.Key]
 	if h == nil { // advertised without a handler: a bug the table test catches
 		c.b.log.Error("no handler for advertised api", "key", req.Key)
@@ -342,7 +289,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 	start := time.Now()
 	c.rc.APIKey = req.Key
 	resp, err := c.call(h, req)
-	c.b.m.request(req.Key, req.Version, time.Since(start), len(frame))
+	c.b.m.request(req.Key, req.Version, time.Since(start))
 	if err != nil {
 		c.b.log.Info("closing connection", "listener", c.l.cfg.Name, "client", c.host, "api", kmsg.NameForKey(req.Key), "version", req.Version, "err", err)
 		return false
@@ -351,7 +298,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		resp.SetVersion(req.Version)
 		f := vectorFrames.Get().(*protocol.VectorFrame)
 		v.encode(f, req.Header)
-		c.b.m.bytesOut(f.Len())
+		c.l.m.out(f.Len())
 		select {
 		case c.out <- outMsg{vec: f}:
 		case <-c.done:
@@ -361,7 +308,7 @@ func (c *conn) handleFrame(frame []byte) bool {
 		bp := respBufs.Get().(*[]byte)
 		buf := protocol.AppendResponse((*bp)[:0], req.Header, resp)
 		*bp = buf
-		c.b.m.bytesOut(len(buf))
+		c.l.m.out(len(buf))
 		select {
 		case c.out <- outMsg{buf: buf, pool: bp}:
 		case <-c.done:

@@ -78,11 +78,14 @@ func (gc *groupCoordinator) commit(groupID, memberID, instanceID string, generat
 	if m := g.members[memberID]; m != nil && (g.state == groupStable || g.state == groupPreparingRebalance) {
 		m.hbDeadline = gc.b.now().Add(m.sessionTimeout)
 	}
-	gc.store(g.offsets, commits)
+	gc.b.m.offsetsCommitted(gc.store(g.offsets, commits))
 	return 0
 }
 
-func (gc *groupCoordinator) store(dst map[string]map[int32]offsetEntry, commits []offsetCommit) {
+// store stores the commits without an error code yet; it returns how many
+// it stored.
+func (gc *groupCoordinator) store(dst map[string]map[int32]offsetEntry, commits []offsetCommit) int {
+	n := 0
 	for i := range commits {
 		c := &commits[i]
 		if c.code != 0 {
@@ -98,7 +101,9 @@ func (gc *groupCoordinator) store(dst map[string]map[int32]offsetEntry, commits 
 			dst[c.topic] = ps
 		}
 		ps[c.partition] = offsetEntry{offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: deref(c.metadata), seq: gc.nextSeq()}
+		n++
 	}
+	return n
 }
 
 // txnCommit stores offsets of a TxnOffsetCommit as pending for producer
@@ -156,6 +161,7 @@ func (gc *groupCoordinator) completeTxn(pid int64, groups []string, commit bool)
 					dst[p] = e
 				}
 			}
+			gc.b.m.offsetsCommitted(len(ps))
 		}
 	}
 }

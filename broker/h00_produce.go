@@ -10,10 +10,10 @@ package broker
 // its transactional id's ongoing transaction (else INVALID_TXN_STATE;
 // another id's producer: INVALID_PRODUCER_ID_MAPPING); a non-transactional
 // batch from a producer with an open transaction there is
-// INVALID_TXN_STATE. The request frame is a pooled buffer reused once the
-// handler returns (conn.frameAllocator): nothing may keep a slice of it
-// except through c.ownFrame. acks=0 with an error closes the connection,
-// as Kafka does.
+// INVALID_TXN_STATE. A batch is kept by reference to the request frame
+// when it is at least a quarter of it, else as an exact-size copy (so no
+// stored batch keeps more than four times its size alive). acks=0 with an
+// error closes the connection, as Kafka does.
 
 import (
 	"encoding/binary"
@@ -37,11 +37,11 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		txnCode = kerr.TransactionalIDAuthorizationFailed.Code
 	}
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
-	// A request of one batch is stored by reference to its frame (which
-	// holds nothing else but the request header); with several, each batch
-	// is copied, so that no stored batch keeps another partition's (or a
-	// rejected batch's) bytes alive, and the frame is reused.
-	single := len(req.Topics) == 1 && len(req.Topics[0].Partitions) == 1
+	// A batch that makes up at least a quarter of the request frame is
+	// stored by reference to the frame (appendBatch's owned); a smaller one
+	// is copied out, so that a stored batch never keeps alive more than
+	// four times its size (other partitions' batches, a rejected batch, the
+	// request header).
 	anyErr := false
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -86,7 +86,7 @@ func handleProduce(c *conn, r *protocol.Request) (kmsg.Response, error) {
 				continue
 			}
 			p := t.partitions[rp.Partition]
-			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID, single && c.ownFrame(len(rp.Records)))
+			base, ecode, err := c.b.appendBatch(p, rp.Records, req.TransactionID, len(rp.Records)*4 >= c.frameLen)
 			if ecode != 0 {
 				sp.ErrorCode = ecode
 				anyErr = true
@@ -196,7 +196,7 @@ func (b *Broker) appendBatch(p *partition, records []byte, txnID *string, owned 
 			}
 		}
 	}
-	b.m.records(p.topic.name, int(h.NumRecords))
+	p.topic.m.appended(int(h.NumRecords), len(data))
 	ws := p.waiters
 	p.waiters = nil
 	for _, w := range ws {

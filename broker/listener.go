@@ -16,6 +16,7 @@ type listener struct {
 	mechNames  []string
 	sasl       bool
 	tls        bool
+	m          *listenerMetrics // nil without metrics
 }
 
 func (b *Broker) listen(cfg *ListenerConfig) (*listener, error) {
@@ -23,7 +24,7 @@ func (b *Broker) listen(cfg *ListenerConfig) (*listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
 	}
-	l := &listener{cfg: cfg, ln: ln, advertised: cfg.Advertised}
+	l := &listener{cfg: cfg, ln: ln, advertised: cfg.Advertised, m: b.m.forListener(cfg.Name)}
 	l.sasl = cfg.SecurityProtocol == SaslPlaintext || cfg.SecurityProtocol == SaslSSL
 	l.tls = cfg.SecurityProtocol == SSL || cfg.SecurityProtocol == SaslSSL
 	for _, m := range cfg.Mechanisms {
@@ -95,7 +96,7 @@ func (b *Broker) newConn(l *listener, nc net.Conn) *conn {
 	b.conns[c] = struct{}{}
 	b.perIP[ip]++
 	b.mu.Unlock()
-	b.m.connOpened(l.cfg.Name)
+	l.m.opened()
 	if l.tls {
 		c.nc = tls.Server(nc, l.cfg.TLS)
 	}
@@ -109,5 +110,5 @@ func (b *Broker) dropConn(c *conn) {
 		delete(b.perIP, c.host)
 	}
 	b.mu.Unlock()
-	b.m.connClosed(c.l.cfg.Name)
+	c.l.m.closed()
 }

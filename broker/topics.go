@@ -22,6 +22,7 @@ type topic struct {
 	partitions []*partition
 	conf       *topicConf
 	internal   bool
+	m          *topicMetrics // shared by the generations; nil without metrics
 }
 
 // topicConf holds the explicitly set configs of a topic. The map is never
@@ -149,7 +150,7 @@ func (ts *topicState) create(name string, partitions int32, configs map[string]s
 	if t := ts.byName[name]; t != nil {
 		return t, false, nil
 	}
-	t := &topic{name: name, conf: newTopicConf(configs), internal: name == "__consumer_offsets" || name == "__transaction_state"}
+	t := &topic{name: name, conf: newTopicConf(configs), internal: name == "__consumer_offsets" || name == "__transaction_state", m: ts.b.m.forTopic(name)}
 	_, _ = rand.Read(t.id[:])
 	if err := ts.addPartitions(t, partitions); err != nil {
 		return nil, false, err
@@ -188,7 +189,7 @@ func (ts *topicState) growPartitions(t *topic, total int32) error {
 	if int(total) <= len(cur.partitions) {
 		return fmt.Errorf("topic %s already has %d partitions", t.name, len(cur.partitions))
 	}
-	grown := &topic{name: cur.name, id: cur.id, partitions: append([]*partition(nil), cur.partitions...), conf: cur.conf, internal: cur.internal}
+	grown := &topic{name: cur.name, id: cur.id, partitions: append([]*partition(nil), cur.partitions...), conf: cur.conf, internal: cur.internal, m: cur.m}
 	if err := ts.addPartitions(grown, total-int32(len(cur.partitions))); err != nil {
 		return err
 	}
@@ -206,6 +207,7 @@ func (ts *topicState) delete(name string) bool {
 	}
 	ts.mu.Unlock()
 	if t != nil {
+		ts.b.m.topicDeleted(name)
 		for _, p := range t.partitions {
 			p.wake()
 		}

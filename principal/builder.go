@@ -99,6 +99,7 @@ func (b *DefaultBuilder) Build(ctx context.Context, ac *AuthContext) (*Subject, 
 		return newSubject(user, nil, ac), nil
 	}
 	names, err := b.Groups.Groups(ctx, user, ac)
+	b.Metrics.resolution(ac.Listener, err)
 	if err != nil {
 		return b.groupsFailed(user, ac, err)
 	}

@@ -11,6 +11,9 @@ import (
 // registry of one broker (never the global one); a nil *Metrics records
 // nothing. The metrics:
 //
+//	minikafka_group_resolutions_total{listener,result}
+//	    group resolutions of authenticated subjects (every resolver of the
+//	    chain asked once); result is ok or error
 //	minikafka_group_resolution_failures_total{listener,policy}
 //	    subjects whose groups could not be resolved; policy is lenient
 //	    (authenticated without groups) or strict (authentication refused)
@@ -21,15 +24,20 @@ import (
 //	    time of the lookups a Cached resolver made (its misses); outcome is
 //	    ok or error
 type Metrics struct {
-	failures *prometheus.CounterVec
-	cache    *prometheus.CounterVec
-	lookups  *prometheus.HistogramVec
+	resolutions *prometheus.CounterVec
+	failures    *prometheus.CounterVec
+	cache       *prometheus.CounterVec
+	lookups     *prometheus.HistogramVec
 }
 
 // NewMetrics creates the metrics and registers them on reg. An error means
 // reg already has metrics of the same names.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
+		resolutions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minikafka_group_resolutions_total",
+			Help: "Group resolutions of authenticated subjects, by listener and result (ok, error).",
+		}, []string{"listener", "result"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "minikafka_group_resolution_failures_total",
 			Help: "Subjects whose groups could not be resolved, by listener and failure policy (lenient: authenticated without groups; strict: refused).",
@@ -44,7 +52,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"cache", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.failures, m.cache, m.lookups} {
+	for _, c := range []prometheus.Collector{m.resolutions, m.failures, m.cache, m.lookups} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -54,6 +62,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+func (m *Metrics) resolution(listener string, err error) {
+	if m != nil {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		m.resolutions.WithLabelValues(listener, result).Inc()
+	}
 }
 
 func (m *Metrics) groupFailure(listener string, p FailurePolicy) {

@@ -35,13 +35,6 @@ func (e *FrameSizeError) Unwrap() error { return e.Err }
 // byte of the prefix returns io.EOF; a frame cut short returns
 // io.ErrUnexpectedEOF.
 func ReadFrame(r io.Reader, limit int32) ([]byte, error) {
-	return ReadFrameInto(r, limit, nil)
-}
-
-// ReadFrameInto is ReadFrame reading the body into alloc(n), called once
-// the size n has passed the limit check; alloc returns a buffer of length
-// n (a reused one, for instance). A nil alloc allocates.
-func ReadFrameInto(r io.Reader, limit int32, alloc func(n int) []byte) ([]byte, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
@@ -53,12 +46,7 @@ func ReadFrameInto(r io.Reader, limit int32, alloc func(n int) []byte) ([]byte, 
 	if n > limit {
 		return nil, &FrameSizeError{Size: n, Limit: limit, Err: ErrFrameTooLarge}
 	}
-	var buf []byte
-	if alloc != nil {
-		buf = alloc(int(n))
-	} else {
-		buf = make([]byte, n)
-	}
+	buf := make([]byte, n)
 	if _, err := io.ReadFull(r, buf); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, io.ErrUnexpectedEOF

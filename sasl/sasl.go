@@ -49,6 +49,16 @@ type Session interface {
 	Identity() Identity
 }
 
+// Rejecting is implemented by sessions that can reject a client without
+// an error from Step: OAUTHBEARER answers an invalid token with an error
+// challenge (RFC 7628) and fails only once the client acknowledges it.
+// Rejected reports that such a rejection is pending, so that the broker
+// counts a client that disconnects instead as a failed authentication
+// with invalid credentials.
+type Rejecting interface {
+	Rejected() bool
+}
+
 // Identity is what a successful exchange established.
 type Identity struct {
 	// AuthorizationID is the SASL authorization id: the user name for PLAIN

@@ -9,7 +9,8 @@ log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages used by the integration tests (real clients and servers).
 # gcc and libc6-dev: cgo for confluent-kafka-go (its librdkafka is bundled).
-APT_PKGS=(kcat python3-kafka python3-confluent-kafka slapd ldap-utils openssl gcc libc6-dev)
+# curl: the README examples (TestReadmeExamples runs them).
+APT_PKGS=(kcat python3-kafka python3-confluent-kafka slapd ldap-utils openssl gcc libc6-dev curl)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -52,4 +53,6 @@ log "staticcheck"
 staticcheck ./...
 log "go test -race"
 go test -race -count=1 -timeout 15m ./...
+log "franz-go's own kgo integration tests against the minikafka binary"
+./scripts/kgo-integration.sh
 log "all tests passed"

@@ -147,20 +147,27 @@ func BenchmarkAuthorizeByResourceType(b *testing.B) {
 	}
 }
 
-// BenchmarkCreateOne is the cost of one CreateAcls of one ACL (a new
-// snapshot of the touched resource type) with n ACLs present.
-func BenchmarkCreateOne(b *testing.B) {
+// BenchmarkCreateDelete is the cost of one CreateAcls and one DeleteAcls
+// of one ACL (two new snapshots) with n ACLs present, for a principal with
+// few ACLs ("fresh") and for User:test-user0, which holds about n/20
+// ACLs of the same operation ("busy principal").
+func BenchmarkCreateDelete(b *testing.B) {
 	for _, n := range benchSizes {
 		z := newBenchAuthorizer(b, n)
-		b.Run(fmt.Sprintf("acls=%d", z.Len()), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				a := az.ACL{ResourceType: az.ResourceTopic, ResourceName: fmt.Sprintf("new-%d", i), PatternType: az.PatternLiteral,
-					Principal: "User:x", Host: "*", Operation: az.OpRead, Permission: az.PermAllow}
-				if _, err := z.CreateACLs(context.Background(), []az.ACL{a}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		for _, c := range []struct{ name, principal string }{{"fresh", "User:x"}, {"busy-principal", "User:test-user0"}} {
+			a := az.ACL{ResourceType: az.ResourceTopic, ResourceName: "new-topic", PatternType: az.PatternLiteral,
+				Principal: c.principal, Host: "*", Operation: az.OpRead, Permission: az.PermAllow}
+			f := az.ACLFilter{ResourceType: az.ResourceTopic, ResourceName: &a.ResourceName, PatternType: az.PatternLiteral, Operation: az.OpAny, Permission: az.PermAny}
+			b.Run(fmt.Sprintf("acls=%d/%s", z.Len(), c.name), func(b *testing.B) {
+				loop(b, func() {
+					if _, err := z.CreateACLs(context.Background(), []az.ACL{a}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := z.DeleteACLs(context.Background(), []az.ACLFilter{f}); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
 	}
 }

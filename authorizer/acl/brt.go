@@ -29,10 +29,9 @@ type brtKey struct {
 }
 
 // brtKeyIndex is everything one (principal, operation) contributes: its
-// ACLs (op or ALL) and their buckets by canonical host.
+// ACLs (op or ALL) in buckets by canonical host.
 type brtKeyIndex struct {
 	key   brtKey
-	acls  []*az.ACL
 	hosts map[string]*brtBucket
 }
 
@@ -52,10 +51,12 @@ func (ti *typeIndex) brtHosts(p principal.Principal, ph uint64, op az.Operation)
 	return nil
 }
 
-// brtBucket is what one (principal, operation, host) contributes.
+// brtBucket is what one (principal, operation, host) contributes. It is
+// immutable once published.
 type brtBucket struct {
-	denyWild  *az.ACL // DENY on LITERAL "*"
-	allowWild *az.ACL // ALLOW on LITERAL "*"
+	all       []*az.ACL // every ACL of the bucket
+	denyWild  *az.ACL   // DENY on LITERAL "*"
+	allowWild *az.ACL   // ALLOW on LITERAL "*"
 	denyLit   map[string]*az.ACL
 	denyPre   *rnode
 	allows    []*az.ACL // LITERAL and PREFIXED allows, except "*"
@@ -108,19 +109,15 @@ func (ti *typeIndex) applyBRT(changes map[brtKey]*change) {
 				old, idx = x, i
 			}
 		}
-		var acls []*az.ACL
-		if old != nil {
-			acls = without(old.acls, ch.del)
-		}
-		acls = append(acls, ch.add...)
+		nk := old.update(k, ch)
 		nl := make([]*brtKeyIndex, 0, len(list)+1)
 		for i, x := range list {
 			if i != idx {
 				nl = append(nl, x)
 			}
 		}
-		if len(acls) > 0 {
-			nl = append(nl, newBRTKeyIndex(k, acls))
+		if nk != nil {
+			nl = append(nl, nk)
 		}
 		if len(nl) == 0 {
 			delete(ti.brt[sh], h)
@@ -130,32 +127,129 @@ func (ti *typeIndex) applyBRT(changes map[brtKey]*change) {
 	}
 }
 
-// newBRTKeyIndex files the ACLs of one key by host. Allows that the key's
-// own host-"*" denies cancel are dropped (those denies take part in every
-// query that reads this key).
-func newBRTKeyIndex(k brtKey, acls []*az.ACL) *brtKeyIndex {
-	x := &brtKeyIndex{key: k, acls: acls, hosts: make(map[string]*brtBucket, 1)}
-	for _, a := range acls {
-		host := CanonicalHost(a.Host)
-		b := x.hosts[host]
-		if b == nil {
-			b = &brtBucket{}
-			x.hosts[host] = b
-		}
-		b.add(a)
+// update returns the key after the change (nil when it has no ACL left);
+// x may be nil. Only the buckets of the hosts the change touches are
+// rebuilt, and a change of allows only copies the bucket's lists. A change
+// of the host-"*" denies refilters every bucket of the key.
+func (x *brtKeyIndex) update(k brtKey, ch *change) *brtKeyIndex {
+	byHost := map[string]*change{}
+	for _, a := range ch.add {
+		c := brtHostChange(byHost, CanonicalHost(a.Host))
+		c.add = append(c.add, a)
 	}
-	own := x.hosts["*"]
-	for _, b := range x.hosts {
-		kept := b.allows[:0]
-		for _, a := range b.allows {
-			if !own.cancels(a) {
-				kept = append(kept, a)
+	for _, d := range ch.del {
+		c := brtHostChange(byHost, CanonicalHost(d.Host))
+		c.del = append(c.del, d)
+	}
+	hosts := map[string]*brtBucket{}
+	if x != nil {
+		for h, b := range x.hosts {
+			hosts[h] = b
+		}
+	}
+	set := func(h string, b *brtBucket) {
+		if b == nil {
+			delete(hosts, h)
+		} else {
+			hosts[h] = b
+		}
+	}
+	starChanged := false
+	if c := byHost["*"]; c != nil {
+		var b *brtBucket
+		b, starChanged = hosts["*"].update(c, nil, true)
+		set("*", b)
+	}
+	own := hosts["*"]
+	for h, c := range byHost {
+		if h != "*" {
+			b, _ := hosts[h].update(c, own, false)
+			set(h, b)
+		}
+	}
+	if starChanged {
+		for h, b := range hosts {
+			if h != "*" && byHost[h] == nil {
+				hosts[h] = buildBucket(b.all, own, false)
 			}
 		}
-		clear(b.allows[len(kept):])
-		b.allows = kept
 	}
-	return x
+	if len(hosts) == 0 {
+		return nil
+	}
+	return &brtKeyIndex{key: k, hosts: hosts}
+}
+
+func brtHostChange(m map[string]*change, host string) *change {
+	c := m[host]
+	if c == nil {
+		c = &change{}
+		m[host] = c
+	}
+	return c
+}
+
+// isWildcard reports whether a is on the LITERAL "*" resource.
+func isWildcard(a *az.ACL) bool { return a.PatternType == az.PatternLiteral && a.ResourceName == "*" }
+
+// update returns the bucket after the change (nil when empty; b may be
+// nil) and whether its denies or wildcard allow changed. own is the key's
+// host-"*" bucket, whose denies filter the allows (star: b is that bucket).
+func (b *brtBucket) update(c *change, own *brtBucket, star bool) (*brtBucket, bool) {
+	var all []*az.ACL
+	if b != nil {
+		all = b.all
+	}
+	all = append(without(all, c.del), c.add...)
+	if len(all) == 0 {
+		return nil, true
+	}
+	structural := b == nil
+	for _, a := range c.add {
+		structural = structural || a.Permission == az.PermDeny || isWildcard(a)
+	}
+	for i := range c.del {
+		structural = structural || c.del[i].Permission == az.PermDeny || isWildcard(&c.del[i])
+	}
+	if structural {
+		return buildBucket(all, own, star), true
+	}
+	nb := *b // only non-wildcard allows changed: share the deny structures
+	nb.all = all
+	nb.allows = without(b.allows, c.del)
+	filter := own
+	if star {
+		filter = &nb
+	}
+	for _, a := range c.add {
+		if !filter.cancels(a) {
+			nb.allows = append(nb.allows, a)
+		}
+	}
+	return &nb, false
+}
+
+// buildBucket files all into a new bucket. Allows cancelled by the key's
+// host-"*" denies (own, or the bucket itself when star) are dropped: those
+// denies take part in every query that reads the bucket.
+func buildBucket(all []*az.ACL, own *brtBucket, star bool) *brtBucket {
+	b := &brtBucket{all: all}
+	for _, a := range all {
+		b.add(a)
+	}
+	filter := own
+	if star {
+		filter = b
+	}
+	kept := b.allows[:0]
+	for _, a := range b.allows {
+		if !filter.cancels(a) {
+			kept = append(kept, a)
+		}
+	}
+	clear(b.allows[len(kept):])
+	b.allows = kept
+	return b
 }
 
 func (b *brtBucket) add(a *az.ACL) {

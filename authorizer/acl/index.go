@@ -316,11 +316,20 @@ func (ti *typeIndex) apply(changes map[groupKey]*change) *typeIndex {
 
 // without returns the ACLs of list not equal to any of del (a new slice).
 func without(list []*az.ACL, del []az.ACL) []*az.ACL {
-	if len(del) == 0 {
-		return append([]*az.ACL(nil), list...)
+	out := make([]*az.ACL, 0, len(list))
+	if len(del) <= 8 {
+	next:
+		for _, a := range list {
+			for i := range del {
+				if *a == del[i] {
+					continue next
+				}
+			}
+			out = append(out, a)
+		}
+		return out
 	}
 	dels := setOf(del)
-	out := make([]*az.ACL, 0, len(list))
 	for _, a := range list {
 		if _, gone := dels[*a]; !gone {
 			out = append(out, a)
@@ -445,6 +454,61 @@ func (s *snapshot) each(rt az.ResourceType, fn func(a *az.ACL)) {
 		for _, m := range ti.prefixed {
 			for _, g := range m {
 				visit(g)
+			}
+		}
+	}
+}
+
+// eachMatching calls fn for every ACL matching f. A filter naming a
+// resource reads only the groups that can match it (LITERAL, PREFIXED,
+// ANY: the name's own groups; MATCH: the name's LITERAL group, the
+// wildcard and the PREFIXED prefixes of the name); others scan the type.
+func (s *snapshot) eachMatching(f *az.ACLFilter, fn func(a *az.ACL)) {
+	if f.ResourceName == nil {
+		s.each(f.ResourceType, func(a *az.ACL) {
+			if f.Matches(a) {
+				fn(a)
+			}
+		})
+		return
+	}
+	name := *f.ResourceName
+	for t, ti := range s.types {
+		if ti == nil || (f.ResourceType != az.ResourceAny && az.ResourceType(t) != f.ResourceType) {
+			continue
+		}
+		visit := func(g *group) {
+			if g == nil {
+				return
+			}
+			for i := range g.entries {
+				if a := g.entries[i].acl; f.Matches(a) {
+					fn(a)
+				}
+			}
+		}
+		switch f.PatternType {
+		case az.PatternLiteral, az.PatternPrefixed:
+			visit(ti.groupOf(groupKey{name, f.PatternType}))
+		case az.PatternAny:
+			visit(ti.groupOf(groupKey{name, az.PatternLiteral}))
+			visit(ti.groupOf(groupKey{name, az.PatternPrefixed}))
+		case az.PatternMatch:
+			if name != "*" {
+				visit(ti.literalGroup(name))
+			}
+			visit(ti.wildcard)
+			for n, rest := ti.prefix, name; n != nil; {
+				visit(n.g)
+				if rest == "" {
+					break
+				}
+				c := n.child(rest[0])
+				if c == nil || len(rest) < len(c.label) || rest[:len(c.label)] != c.label {
+					break
+				}
+				rest = rest[len(c.label):]
+				n = c
 			}
 		}
 	}

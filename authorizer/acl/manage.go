@@ -131,11 +131,7 @@ func (z *Authorizer) DescribeACLs(_ context.Context, f az.ACLFilter) ([]az.ACL, 
 		return nil, ErrNotReady
 	}
 	var out []az.ACL
-	s.each(f.ResourceType, func(a *az.ACL) {
-		if f.Matches(a) {
-			out = append(out, *a)
-		}
-	})
+	s.eachMatching(&f, func(a *az.ACL) { out = append(out, *a) })
 	SortACLs(out)
 	return out, nil
 }
@@ -163,11 +159,9 @@ func (z *Authorizer) DeleteACLs(ctx context.Context, fs []az.ACLFilter) ([][]az.
 	del := make(map[az.ACL]struct{})
 	for i := range fs {
 		f := &fs[i]
-		s.each(f.ResourceType, func(a *az.ACL) {
-			if f.Matches(a) {
-				out[i] = append(out[i], *a)
-				del[*a] = struct{}{}
-			}
+		s.eachMatching(f, func(a *az.ACL) {
+			out[i] = append(out[i], *a)
+			del[*a] = struct{}{}
 		})
 		if len(del) > MaxRecordsPerOp {
 			return nil, &az.ACLError{Code: az.CodeUnknownServerError,

@@ -79,7 +79,7 @@ func TestIncrementalSnapshotsMatchBulkAndStayImmutable(t *testing.T) {
 		want []string
 	}
 	var history []frozen
-	for step := 0; step < 150; step++ {
+	for step := 0; step < 80; step++ {
 		var add, del []az.ACL
 		for i := r.Intn(4); i >= 0; i-- {
 			add = append(add, randACL())
@@ -145,5 +145,58 @@ func TestCreateOneByOneEqualsSeed(t *testing.T) {
 	bulk, _ := NewMemory(acls...)
 	if one.Len() != bulk.Len() {
 		t.Fatalf("one by one %d, bulk %d", one.Len(), bulk.Len())
+	}
+}
+
+// Filters naming a resource read only the groups that can match; the
+// result must equal a plain scan with ACLFilter.Matches.
+func TestDescribeUsesIndexLikeAScan(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	names := []string{"a", "ab", "abc", "b", "*", "*a", "x"}
+	var acls []az.ACL
+	for i := 0; i < 300; i++ {
+		acls = append(acls, az.ACL{
+			ResourceType: []az.ResourceType{az.ResourceTopic, az.ResourceGroup}[r.Intn(2)],
+			ResourceName: names[r.Intn(len(names))],
+			PatternType:  []az.PatternType{az.PatternLiteral, az.PatternPrefixed}[r.Intn(2)],
+			Principal:    []string{"User:a", "User:*", "Group:g"}[r.Intn(3)],
+			Host:         []string{"*", "10.0.0.1"}[r.Intn(2)],
+			Operation:    az.Operation(2 + r.Intn(13)),
+			Permission:   []az.Permission{az.PermAllow, az.PermDeny}[r.Intn(2)],
+		})
+	}
+	z, err := NewMemory(acls...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := z.DescribeACLs(context.Background(), az.ACLFilter{ResourceType: az.ResourceAny, PatternType: az.PatternAny, Operation: az.OpAny, Permission: az.PermAny})
+	for q := 0; q < 400; q++ {
+		f := az.ACLFilter{
+			ResourceType: []az.ResourceType{az.ResourceAny, az.ResourceTopic, az.ResourceGroup}[r.Intn(3)],
+			PatternType:  []az.PatternType{az.PatternAny, az.PatternMatch, az.PatternLiteral, az.PatternPrefixed}[r.Intn(4)],
+			Operation:    az.OpAny,
+			Permission:   az.PermAny,
+		}
+		if r.Intn(5) > 0 {
+			n := append(names, "abcd", "zz", "")[r.Intn(len(names)+3)]
+			f.ResourceName = &n
+		}
+		if r.Intn(3) == 0 {
+			p := "User:*"
+			f.Principal = &p
+		}
+		got, err := z.DescribeACLs(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []az.ACL
+		for i := range all {
+			if f.Matches(&all[i]) {
+				want = append(want, all[i])
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("filter %+v (name %v): index gave %d ACLs, scan %d", f, f.ResourceName, len(got), len(want))
+		}
 	}
 }

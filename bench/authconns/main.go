@@ -32,9 +32,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,11 +52,18 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-serve" {
+		if err := serve(); err != nil {
+			fmt.Fprintln(os.Stderr, "authconns -serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	mechs := flag.String("mechanisms", "OAUTHBEARER,PLAIN", "comma-separated mechanisms to measure")
 	duration := flag.Duration("duration", 10*time.Second, "measurement time per mechanism")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each measurement")
 	workers := flag.Int("workers", 8, "concurrent connecting clients")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load generator to this file (the broker's: env AUTHCONNS_BROKER_CPUPROFILE)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -72,7 +81,17 @@ func main() {
 	}
 }
 
-func run(mechs []string, duration, warmup time.Duration, workers int) error {
+// serve is the broker process: it starts the JWKS server and the broker,
+// prints "<addr> <token>" and runs until its stdin closes.
+func serve() error {
+	if path := os.Getenv("AUTHCONNS_BROKER_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
@@ -101,7 +120,36 @@ func run(mechs []string, duration, warmup time.Duration, workers int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("go %s, GOMAXPROCS %d, %d workers, %v per mechanism (after %v warm-up)\n", runtime.Version(), runtime.GOMAXPROCS(0), workers, duration, warmup)
+	fmt.Println(b.Addr("SASL"), token)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+func run(mechs []string, duration, warmup time.Duration, workers int) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	child := exec.Command(self, "-serve")
+	child.Stderr = os.Stderr
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := child.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = stdin.Close(); _ = child.Wait() }()
+	var addr, token string
+	if _, err := fmt.Fscan(stdout, &addr, &token); err != nil {
+		return fmt.Errorf("broker process: %w", err)
+	}
+	fmt.Printf("go %s, GOMAXPROCS %d, %d workers, %v per mechanism (after %v warm-up), broker in process %d\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), workers, duration, warmup, child.Process.Pid)
 	for _, m := range mechs {
 		var auth []byte
 		switch m = strings.TrimSpace(strings.ToUpper(m)); m {
@@ -113,8 +161,8 @@ func run(mechs []string, duration, warmup time.Duration, workers int) error {
 			return fmt.Errorf("unknown mechanism %q", m)
 		}
 		frames := encodeFrames(m, auth)
-		measure(b.Addr("SASL"), frames, workers, warmup) // warm-up
-		res := measure(b.Addr("SASL"), frames, workers, duration)
+		measure(addr, frames, workers, warmup, child.Process.Pid) // warm-up
+		res := measure(addr, frames, workers, duration, child.Process.Pid)
 		fmt.Println(res.format(m, duration))
 		if res.errors > 0 {
 			return fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
@@ -180,7 +228,8 @@ type result struct {
 	errors    int64
 	firstErr  error
 	latencies []time.Duration
-	cpu       time.Duration
+	cpu       time.Duration // load generator
+	brokerCPU time.Duration
 }
 
 func (r result) format(mech string, d time.Duration) string {
@@ -191,19 +240,20 @@ func (r result) format(mech string, d time.Duration) string {
 		}
 		return r.latencies[int(p*float64(len(r.latencies)-1))]
 	}
-	return fmt.Sprintf("%-11s %8.0f conn/s  p50 %v  p99 %v  CPU %.0f µs/conn (client+broker)  [%d connections, %d errors]",
+	per := func(c time.Duration) float64 { return float64(c.Microseconds()) / float64(max(r.conns, 1)) }
+	return fmt.Sprintf("%-11s %6.0f conn/s  p50 %v  p99 %v  CPU per connection: broker %.0f µs, load generator %.0f µs  [%d connections, %d errors]",
 		mech, float64(r.conns)/d.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond),
-		float64(r.cpu.Microseconds())/float64(max(r.conns, 1)), r.conns, r.errors)
+		per(r.brokerCPU), per(r.cpu), r.conns, r.errors)
 }
 
-func measure(addr string, frames [][]byte, workers int, d time.Duration) result {
+func measure(addr string, frames [][]byte, workers int, d time.Duration, brokerPid int) result {
 	var (
 		mu    sync.Mutex
 		res   result
 		conns atomic.Int64
 		wg    sync.WaitGroup
 	)
-	cpu0 := cpuTime()
+	cpu0, bcpu0 := cpuTime(), processCPU(brokerPid)
 	deadline := time.Now().Add(d)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -234,6 +284,7 @@ func measure(addr string, frames [][]byte, workers int, d time.Duration) result 
 	wg.Wait()
 	res.conns = conns.Load()
 	res.cpu = cpuTime() - cpu0
+	res.brokerCPU = processCPU(brokerPid) - bcpu0
 	return res
 }
 
@@ -272,6 +323,22 @@ func connect(addr string, frames [][]byte, buf []byte) error {
 		}
 	}
 	return nil
+}
+
+// processCPU reads the user+system CPU time of a process from
+// /proc/<pid>/stat (in clock ticks of 10 ms).
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 func cpuTime() time.Duration {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -163,31 +160,9 @@ func clientOptions(path string) ([]kgo.Opt, error) {
 // clientCredentials runs the OAuth 2.0 client-credentials grant
 // (client_secret_basic) and returns the access token.
 func clientCredentials(ctx context.Context, endpoint, id, secret, scope string) (string, error) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if scope != "" {
-		form.Set("scope", scope)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	resp, err := fetchToken(ctx, endpoint, id, secret, scope)
 	if err != nil {
-		return "", fmt.Errorf("token request: %w", err)
+		return "", err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("token request to %s: %w", endpoint, err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		AccessToken string `json:"access_token"`
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return "", fmt.Errorf("token response from %s: %w", endpoint, err)
-	}
-	if resp.StatusCode != http.StatusOK || body.AccessToken == "" {
-		return "", fmt.Errorf("token endpoint %s: %s %s (HTTP %d)", endpoint, body.Error, body.Description, resp.StatusCode)
-	}
-	return body.AccessToken, nil
+	return resp.AccessToken, nil
 }

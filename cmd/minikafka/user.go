@@ -114,6 +114,10 @@ func userCommand() *cobra.Command {
 	return cmd
 }
 
+// alterUsers applies the changes one per AlterUserScramCredentials
+// request: Kafka (KRaft) refuses two changes of one user in one request
+// with DUPLICATE_RESOURCE, even for different mechanisms, so adding both
+// SCRAM mechanisms takes two requests (as kafka-configs users learn).
 func alterUsers(cmd *cobra.Command, f *clientFlags, dels []kadm.DeleteSCRAM, ups []kadm.UpsertSCRAM, verb string) error {
 	adm, done, err := f.admin()
 	if err != nil {
@@ -122,21 +126,35 @@ func alterUsers(cmd *cobra.Command, f *clientFlags, dels []kadm.DeleteSCRAM, ups
 	defer done()
 	ctx, cancel := f.ctx()
 	defer cancel()
-	altered, err := adm.AlterUserSCRAMs(ctx, dels, ups)
-	if err != nil {
-		return fmt.Errorf("alter users: %w", err)
+	type change struct {
+		mech string
+		del  []kadm.DeleteSCRAM
+		up   []kadm.UpsertSCRAM
+	}
+	var changes []change
+	for _, d := range dels {
+		changes = append(changes, change{mech: d.Mechanism.String(), del: []kadm.DeleteSCRAM{d}})
+	}
+	for _, u := range ups {
+		changes = append(changes, change{mech: u.Mechanism.String(), up: []kadm.UpsertSCRAM{u}})
 	}
 	var rows [][]string
 	failed := 0
-	for _, a := range altered.Sorted() {
-		status := verb
-		if a.Err != nil {
-			failed++
-			status = errText(a.Err, a.ErrMessage)
+	for _, c := range changes {
+		altered, err := adm.AlterUserSCRAMs(ctx, c.del, c.up)
+		if err != nil {
+			return fmt.Errorf("alter users: %w", err)
 		}
-		rows = append(rows, []string{a.User, status})
+		for _, a := range altered.Sorted() {
+			status := verb
+			if a.Err != nil {
+				failed++
+				status = errText(a.Err, a.ErrMessage)
+			}
+			rows = append(rows, []string{a.User, c.mech, status})
+		}
 	}
-	if err := printRows(cmd.OutOrStdout(), f.output, []string{"USER", "STATUS"}, rows); err != nil {
+	if err := printRows(cmd.OutOrStdout(), f.output, []string{"USER", "MECHANISM", "STATUS"}, rows); err != nil {
 		return err
 	}
 	if failed > 0 {

@@ -24,12 +24,19 @@ func groupsOf(t *testing.T, r *Resolver, user string) string {
 	return fmt.Sprint(g)
 }
 
+// write replaces the file atomically (temporary file, then rename), as
+// configuration tools do: a truncate-then-write could be observed half
+// done by the polling reloader when the test is descheduled in between.
 func write(t *testing.T, path, content string, mtime time.Time) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chtimes(path, mtime, mtime); err != nil {
+	if err := os.Chtimes(tmp, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }

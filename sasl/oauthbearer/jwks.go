@@ -93,6 +93,7 @@ type JWKS struct {
 	order    []string             // kids of missing, oldest first
 	inflight chan struct{}        // closed when the running fetch ends
 	fetches  atomic.Int64
+	failures atomic.Int64
 }
 
 // NewJWKS fetches the JWKS (retrying within RetryBackoffMax) and starts
@@ -149,6 +150,10 @@ func (j *JWKS) Describe() string { return j.cfg.URL }
 // Fetches returns how many times the JWKS was fetched (for tests and
 // metrics).
 func (j *JWKS) Fetches() int64 { return j.fetches.Load() }
+
+// FetchFailures returns how many of those fetches failed (unreachable,
+// a non-200 answer, or a document that is not a JWKS).
+func (j *JWKS) FetchFailures() int64 { return j.failures.Load() }
 
 // Close stops the scheduled refresh and waits for it.
 func (j *JWKS) Close() error {
@@ -299,6 +304,14 @@ const maxJWKSBytes = 4 << 20
 
 func (j *JWKS) fetchOnce(ctx context.Context) (*KeySet, error) {
 	j.fetches.Add(1)
+	ks, err := j.fetch(ctx)
+	if err != nil {
+		j.failures.Add(1)
+	}
+	return ks, err
+}
+
+func (j *JWKS) fetch(ctx context.Context) (*KeySet, error) {
 	var doc []byte
 	if j.file {
 		u, _ := url.Parse(j.cfg.URL)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -497,4 +499,26 @@ func hdr(kv ...any) jws.Headers {
 		_ = h.Set(kv[i].(string), kv[i+1])
 	}
 	return h
+}
+
+func TestJWKSOverHTTPS(t *testing.T) {
+	k := newKey(t, "tk", jwa.RS256)
+	pub, _ := k.PublicKey()
+	set := jwk.NewSet()
+	_ = set.AddKey(pub)
+	doc := mustJSON(set)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(doc) }))
+	defer srv.Close()
+	if _, err := NewJWKS(context.Background(), JWKSConfig{URL: srv.URL, RetryBackoffMax: time.Millisecond}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted certificate accepted: %v", err)
+	}
+	j, err := NewJWKS(context.Background(), JWKSConfig{URL: srv.URL, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	v, _ := NewJWTValidator(JWTConfig{Keys: j, ExpectedAudience: []string{"kafka"}})
+	if tok, err := v.Validate(context.Background(), sign(t, k, jwa.RS256, stdClaims("tls-user", time.Now()), nil)); err != nil || tok.Principal != "tls-user" {
+		t.Fatalf("https JWKS: %v", err)
+	}
 }

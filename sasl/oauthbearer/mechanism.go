@@ -123,6 +123,10 @@ func (s *session) Step(ctx context.Context, token []byte) ([]byte, bool, error) 
 	return []byte{}, true, nil
 }
 
+// Rejected implements sasl.Rejecting: an error challenge was sent and
+// the client has not answered it.
+func (s *session) Rejected() bool { return s.errorMsg != "" }
+
 // rejected answers a token the validator refused: Kafka's JSON challenge,
 // or in FailureReason mode an immediate failure carrying the reason.
 func (s *session) rejected(ve *ValidationError) ([]byte, bool, error) {

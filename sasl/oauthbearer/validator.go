@@ -52,6 +52,7 @@ type ValidationError struct {
 	Reason              string
 }
 
+// Error returns the status and the reason.
 func (e *ValidationError) Error() string { return e.Status + ": " + e.Reason }
 
 // JSON returns the server challenge Kafka sends for this error, byte for
