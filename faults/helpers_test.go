@@ -187,8 +187,8 @@ func produceOne(ctx context.Context, cl *kgo.Client, topic, value string) error 
 	return cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte(value)}).FirstErr()
 }
 
-// counterValue returns the sum of the counter samples of name whose
-// labels include want.
+// counterValue returns the sum of the counter (or gauge) samples of name
+// whose labels include want.
 func counterValue(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
@@ -211,7 +211,7 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, want map[
 					continue metrics
 				}
 			}
-			sum += m.GetCounter().GetValue()
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 		}
 	}
 	return sum

@@ -15,6 +15,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/oauth"
@@ -156,7 +157,7 @@ func (p *idp) mech(kid, sub string) sasl.Mechanism {
 // startOAuthBroker starts an in-process broker whose OAUTHBEARER listener
 // validates against the idp's JWKS, configured with Kafka's keys and a
 // 200 ms refresh period; fetchTimeout bounds each JWKS request.
-func startOAuthBroker(t *testing.T, p *idp, fetchTimeout time.Duration) (string, *logBuffer) {
+func startOAuthBroker(t *testing.T, p *idp, fetchTimeout time.Duration) (string, *logBuffer, *prometheus.Registry) {
 	t.Helper()
 	props, err := minikafka.ParseProperties(strings.NewReader(strings.Join([]string{
 		"listeners=SASL_PLAINTEXT://127.0.0.1:0",
@@ -179,6 +180,8 @@ func startOAuthBroker(t *testing.T, p *idp, fetchTimeout time.Duration) (string,
 	}
 	logs := &logBuffer{}
 	cfg.Logger = logs.logger()
+	reg := prometheus.NewRegistry()
+	cfg.Registry = reg
 	hc := &http.Client{Timeout: fetchTimeout}
 	cfg.OAuth.HTTPClient = hc
 	for name, v := range cfg.OAuth.Listeners {
@@ -198,7 +201,7 @@ func startOAuthBroker(t *testing.T, p *idp, fetchTimeout time.Duration) (string,
 			t.Logf("--- broker log ---\n%s", logs.String())
 		}
 	})
-	return b.Addr("SASL_PLAINTEXT"), logs
+	return b.Addr("SASL_PLAINTEXT"), logs, reg
 }
 
 // TestJWKSOutage breaks the JWKS endpoint of a running broker in four
@@ -214,7 +217,10 @@ func startOAuthBroker(t *testing.T, p *idp, fetchTimeout time.Duration) (string,
 func TestJWKSOutage(t *testing.T) {
 	p := newIDP(t)
 	p.addKey("key-0")
-	addr, logs := startOAuthBroker(t, p, 500*time.Millisecond)
+	addr, logs, reg := startOAuthBroker(t, p, 500*time.Millisecond)
+	jwksMetric := func(name string) float64 {
+		return counterValue(t, reg, name, map[string]string{"url": p.url()})
+	}
 	ctx := testContext(t)
 	existing := client(t, addr, p.mech("key-0", "svc-existing"), kgo.AllowAutoTopicCreation())
 	if err := produceOne(ctx, existing, "jwks-faults", "before"); err != nil {
@@ -232,6 +238,8 @@ func TestJWKSOutage(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			ctx := testContext(t)
 			mark := logs.mark()
+			failures := jwksMetric("minikafka_oauth_jwks_fetch_failures_total")
+			keys := jwksMetric("minikafka_oauth_jwks_keys")
 			kid := "key-" + tc.mode
 			p.setMode(tc.mode)
 			p.addKey(kid) // rotated in while the endpoint is broken
@@ -253,6 +261,13 @@ func TestJWKSOutage(t *testing.T) {
 				}
 			}
 
+			if n := jwksMetric("minikafka_oauth_jwks_fetch_failures_total"); n <= failures {
+				t.Errorf("minikafka_oauth_jwks_fetch_failures_total stayed at %v during the outage", n)
+			}
+			if n := jwksMetric("minikafka_oauth_jwks_keys"); n != keys {
+				t.Errorf("minikafka_oauth_jwks_keys went from %v to %v during the outage (the cached keys must stay)", keys, n)
+			}
+
 			p.setMode("ok")
 			waitFor(t, "a login with "+kid+" once the endpoint is back", func() bool {
 				return login(ctx, addr, p.mech(kid, "svc-new-key")) == nil
@@ -268,6 +283,9 @@ func TestJWKSOutage(t *testing.T) {
 		mark := logs.mark()
 		p.setMode("nokeys")
 		logs.waitLogSince(t, mark, "the JWKS has no usable signature verification key", p.url())
+		if n := jwksMetric("minikafka_oauth_jwks_keys"); n != 0 {
+			t.Errorf("minikafka_oauth_jwks_keys = %v with a keyless JWKS, want 0", n)
+		}
 		if err := produceOne(ctx, existing, "jwks-faults", "during nokeys"); err != nil {
 			t.Errorf("the session opened before cannot produce: %v", err)
 		}
@@ -294,7 +312,7 @@ func TestJWKSOutage(t *testing.T) {
 func TestJWKSSlowDoesNotStall(t *testing.T) {
 	p := newIDP(t)
 	p.addKey("key-0")
-	addr, _ := startOAuthBroker(t, p, 5*time.Minute)
+	addr, _, _ := startOAuthBroker(t, p, 5*time.Minute)
 	ctx := testContext(t)
 	existing := client(t, addr, p.mech("key-0", "svc-existing"), kgo.AllowAutoTopicCreation())
 	if err := produceOne(ctx, existing, "jwks-slow", "before"); err != nil {
