@@ -92,11 +92,16 @@ func filterString(f *az.ACLFilter) string {
 
 // aclResultCode maps an ACLManager error to the Kafka code and message the
 // response carries: an *authorizer.ACLError keeps its code and message
-// (UNKNOWN_SERVER_ERROR never carries one, as Kafka's ApiError); any other
-// error is UNKNOWN_SERVER_ERROR without a message.
+// (UNKNOWN_SERVER_ERROR never carries one, as Kafka's ApiError); a write
+// the disk refused is KAFKA_STORAGE_ERROR with its reason
+// (storage_errors.go); any other error is UNKNOWN_SERVER_ERROR without a
+// message.
 func aclResultCode(err error) (int16, *string) {
 	if err == nil {
 		return 0, nil
+	}
+	if code, msg, ok := storageFailure(err, "The ACL change"); ok {
+		return code, &msg
 	}
 	var ae *az.ACLError
 	if errors.As(err, &ae) && ae.Code != kerr.UnknownServerError.Code {

@@ -8,7 +8,10 @@ package broker
 // type ANY, pattern type MATCH/ANY, operation ANY or permission ANY fails
 // the whole request (every result UNKNOWN_SERVER_ERROR). Otherwise each
 // creation gets 0 or 42 INVALID_REQUEST with Kafka's message, in request
-// order; valid ACLs are durable before the response is sent.
+// order; valid ACLs are durable before the response is sent. When the
+// data directory's disk refuses the write (full, read-only) every result
+// is KAFKA_STORAGE_ERROR (56) with the reason and nothing is added
+// (storage_errors.go).
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -48,7 +51,7 @@ func handleCreateACLs(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	}
 	results, err := c.b.cfg.ACLs.CreateACLs(c.b.ctx, acls)
 	if err != nil {
-		c.b.log.Info("CreateAcls failed", "client", c.host, "principal", c.subject.User.String(), "acls", len(acls), "err", err)
+		c.b.log.Log(c.b.ctx, storeFailureLevel(err), "CreateAcls failed", "client", c.host, "principal", c.subject.User.String(), "acls", len(acls), "err", err)
 		setAll(aclResultCode(err))
 		return resp, nil
 	}
