@@ -169,7 +169,8 @@ func printReport(w io.Writer, r *report) {
 	if o.rssLimit > 0 {
 		bound = "bound " + mib(o.rssLimit)
 	}
-	fmt.Fprintf(w, "broker memory      peak RSS (VmHWM) %s (%s), RSS at the end %s; broker CPU %v\n",
-		mib(r.peakRSS), bound, mib(r.rssAtStop), r.brokerCPU.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "broker memory      peak RSS (VmHWM) %s (%s), RSS at the end %s\n", mib(r.peakRSS), bound, mib(r.rssAtStop))
+	fmt.Fprintf(w, "CPU                broker %v, load harness %v (one machine, %d CPUs)\n",
+		r.brokerCPU.Round(100*time.Millisecond), r.harnessCPU.Round(100*time.Millisecond), runtime.NumCPU())
 	fmt.Fprintf(w, "open-file limits   harness %s, broker %s\n", r.harnessNofile, r.brokerNofile)
 }

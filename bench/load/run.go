@@ -64,7 +64,7 @@ type report struct {
 	lagging                       int
 	firstProblem                  string
 	peakRSS, rssAtStop            int64
-	brokerCPU                     time.Duration
+	brokerCPU, harnessCPU         time.Duration
 	produceElapsed, drainElapsed  time.Duration
 	reconnects, retries           int64
 	produceFailures, fetchErrors  int64
@@ -127,6 +127,15 @@ func raiseNofile(need uint64) (string, error) {
 		return desc, fmt.Errorf("open-file limit %s is below the %d this run needs (raise the hard limit: ulimit -Hn)", desc, need)
 	}
 	return desc, nil
+}
+
+// selfCPU is the CPU time (user + system) this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // brokerNofile reads the broker's "Max open files" from /proc.
@@ -368,6 +377,7 @@ func run(ctx context.Context, o options, out io.Writer) (*report, error) {
 	if st, err := proc.Status(); err == nil {
 		r.peakRSS, r.rssAtStop, r.brokerCPU = st.PeakRSS, st.RSS, st.CPU
 	}
+	r.harnessCPU = selfCPU()
 	if s, err := scrape(ctx, proc.AdminAddr()); err == nil {
 		r.authOK, r.authFailed = s.authOK, s.authFailed
 	}
