@@ -56,6 +56,7 @@ func loadFuzzKeys(tb testing.TB) fuzzKeys {
 	blk, _ := pem.Decode(b)
 	if blk == nil {
 		tb.Fatal("testdata/fuzz-rsa.pem: no PEM block")
+		return fuzzKeys{}
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
