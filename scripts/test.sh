@@ -55,4 +55,8 @@ log "go test -race"
 go test -race -count=1 -timeout 15m ./...
 log "franz-go's own kgo integration tests against the minikafka binary"
 ./scripts/kgo-integration.sh
+# Every fuzz target briefly (about 2 minutes in all); scripts/fuzz.sh 60
+# for a longer run (README "Fuzzing").
+log "fuzz (5 s per target)"
+scripts/fuzz.sh 5
 log "all tests passed"
