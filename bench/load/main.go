@@ -95,6 +95,13 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.dialParallel, "dial-parallel", o.dialParallel, "connections opened at once")
 	fs.BoolVar(&o.keepDir, "keep", false, "keep the temporary directory (broker log and config)")
 	fs.DurationVar(&o.progress, "progress", o.progress, "progress line interval (0: none)")
+	fs.Func("broker-env", "KEY=VALUE environment variable of the broker process, e.g. GOMEMLIMIT=256MiB (repeatable)", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("want KEY=VALUE, got %q", s)
+		}
+		o.brokerEnv = append(o.brokerEnv, s)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
