@@ -58,6 +58,27 @@ func wireACLFilter(version int16, rt kmsg.ACLResourceType, name *string, pt kmsg
 	return f, nil
 }
 
+// wireACLCreation converts a CreateAcls creation, with the same parse
+// failures as a filter (UNKNOWN elements; v0: LITERAL only).
+func wireACLCreation(version int16, cr *kmsg.CreateACLsRequestCreation) (az.ACL, error) {
+	a := az.ACL{
+		ResourceType: az.ResourceTypeFromCode(int8(cr.ResourceType)),
+		ResourceName: cr.ResourceName,
+		PatternType:  az.PatternTypeFromCode(int8(cr.ResourcePatternType)),
+		Principal:    cr.Principal,
+		Host:         cr.Host,
+		Operation:    az.OperationFromCode(int8(cr.Operation)),
+		Permission:   az.PermissionFromCode(int8(cr.PermissionType)),
+	}
+	if version == 0 && a.PatternType != az.PatternLiteral {
+		return a, errV0Pattern
+	}
+	if a.ResourceType == az.ResourceUnknown || a.PatternType == az.PatternUnknown || a.Operation == az.OpUnknown || a.Permission == az.PermUnknown {
+		return a, errUnknownACLElement
+	}
+	return a, nil
+}
+
 func filterString(f *az.ACLFilter) string {
 	s := func(p *string) string {
 		if p == nil {

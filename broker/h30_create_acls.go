@@ -27,21 +27,10 @@ func handleCreateACLs(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	req := r.Body.(*kmsg.CreateACLsRequest)
 	resp := req.ResponseKind().(*kmsg.CreateACLsResponse)
 	acls := make([]az.ACL, len(req.Creations))
-	for i, cr := range req.Creations {
-		a := az.ACL{
-			ResourceType: az.ResourceTypeFromCode(int8(cr.ResourceType)),
-			ResourceName: cr.ResourceName,
-			PatternType:  az.PatternTypeFromCode(int8(cr.ResourcePatternType)),
-			Principal:    cr.Principal,
-			Host:         cr.Host,
-			Operation:    az.OperationFromCode(int8(cr.Operation)),
-			Permission:   az.PermissionFromCode(int8(cr.PermissionType)),
-		}
-		if r.Version == 0 && a.PatternType != az.PatternLiteral {
-			return nil, errV0Pattern
-		}
-		if a.ResourceType == az.ResourceUnknown || a.PatternType == az.PatternUnknown || a.Operation == az.OpUnknown || a.Permission == az.PermUnknown {
-			return nil, errUnknownACLElement
+	for i := range req.Creations {
+		a, err := wireACLCreation(r.Version, &req.Creations[i])
+		if err != nil {
+			return nil, err
 		}
 		acls[i] = a
 	}

@@ -54,7 +54,7 @@ func hotBroker(tb testing.TB, opts ...func(*Config)) *Broker {
 // drained (and their frames recycled) by a goroutine, as writeLoop would.
 func hotConn(tb testing.TB, b *Broker) *conn {
 	tb.Helper()
-	c := &conn{b: b, l: &listener{cfg: &b.cfg.Listeners[0]}, host: "127.0.0.1",
+	c := &conn{b: b, l: &listener{cfg: &b.cfg.Listeners[0], m: b.m.forListener(b.cfg.Listeners[0].Name)}, host: "127.0.0.1",
 		out: make(chan outMsg, 64), done: make(chan struct{}), state: stateAuthenticated}
 	c.subject = principal.AnonymousSubject(nil)
 	c.rc = az.RequestContext{Subject: c.subject, Host: c.host, Listener: "PLAINTEXT"}

@@ -292,22 +292,29 @@ func (gc *groupCollector) Collect(ch chan<- prometheus.Metric) {
 	if b == nil {
 		return
 	}
+	type committed struct {
+		group, topic string
+		partition    int32
+		offset       int64
+	}
 	var byState [len(groupStateNames)]int
-	total := 0
+	var offsets []committed
 	c := b.groups
-	c.mu.Lock()
+	c.mu.Lock() // copied under the lock, sent after: a slow scrape never holds up the coordinator
 	for _, g := range c.groups {
 		byState[g.state]++
 		for topic, parts := range g.offsets {
 			for p, o := range parts {
-				total++
-				ch <- prometheus.MustNewConstMetric(offsetDesc, prometheus.GaugeValue, float64(o.offset), g.id, topic, strconv.Itoa(int(p)))
+				offsets = append(offsets, committed{g.id, topic, p, o.offset})
 			}
 		}
 	}
 	c.mu.Unlock()
+	for _, o := range offsets {
+		ch <- prometheus.MustNewConstMetric(offsetDesc, prometheus.GaugeValue, float64(o.offset), o.group, o.topic, strconv.Itoa(int(o.partition)))
+	}
 	for s, n := range byState {
 		ch <- prometheus.MustNewConstMetric(groupsDesc, prometheus.GaugeValue, float64(n), groupStateNames[s])
 	}
-	ch <- prometheus.MustNewConstMetric(offsetsDesc, prometheus.GaugeValue, float64(total))
+	ch <- prometheus.MustNewConstMetric(offsetsDesc, prometheus.GaugeValue, float64(len(offsets)))
 }
