@@ -79,6 +79,30 @@ func createACLs(ctx context.Context, cl *kgo.Client, names ...string) ([]int16, 
 	return codes, msgs, nil
 }
 
+// deleteACL deletes the ACL of name and returns the filter result's code
+// and message.
+func deleteACL(ctx context.Context, cl *kgo.Client, name string) (int16, string, error) {
+	a := aclFor(name)
+	f := kmsg.NewDeleteACLsRequestFilter()
+	f.ResourceType, f.ResourceName, f.ResourcePatternType = a.ResourceType, &a.ResourceName, a.ResourcePatternType
+	f.Principal, f.Host, f.Operation, f.PermissionType = &a.Principal, &a.Host, a.Operation, a.PermissionType
+	req := kmsg.NewPtrDeleteACLsRequest()
+	req.Filters = append(req.Filters, f)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return 0, "", err
+	}
+	if len(resp.Results) != 1 {
+		return 0, "", fmt.Errorf("DeleteAcls: %d results for 1 filter", len(resp.Results))
+	}
+	r := resp.Results[0]
+	msg := ""
+	if r.ErrorMessage != nil {
+		msg = *r.ErrorMessage
+	}
+	return r.ErrorCode, msg, nil
+}
+
 // storedACLNames returns the names of the READ-topic ACLs stored.
 func storedACLNames(ctx context.Context, t *testing.T, cl *kgo.Client) map[string]bool {
 	t.Helper()

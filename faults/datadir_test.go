@@ -101,7 +101,8 @@ const rlimInfinity = ^uint64(0)
 // TestDataDirFull makes the data directory of the running binary refuse
 // writes (see fillMethods). ACL and SCRAM changes then fail with
 // KAFKA_STORAGE_ERROR and the operating system's reason (no hang, no
-// closed connection), the broker logs the failure at ERROR, and it keeps
+// closed connection; DeleteAcls usually still succeeds, as bbolt reuses
+// the pages a delete frees), the broker logs the failure at ERROR, and it keeps
 // serving: produce and fetch, SCRAM logins, DescribeAcls (with every
 // acknowledged ACL and none of the refused ones). Once the disk has room
 // again the same changes succeed without a restart, and after a restart
@@ -172,6 +173,33 @@ func TestDataDirFull(t *testing.T) {
 			if len(refused) == 0 {
 				t.Fatalf("no CreateAcls was refused with the data directory full (%d acknowledged)", len(acked))
 			}
+			// Deletions: bbolt reuses the pages a delete frees, so they
+			// usually succeed on a full disk; a refused one must carry the
+			// same code and leave the ACL in place.
+			deleted, deletes := map[string]bool{}, 0
+			for name := range acked {
+				if deletes == 3 || name == "acl-before" {
+					continue
+				}
+				deletes++
+				code, msg, err := deleteACL(ctx, adm, name)
+				if err != nil {
+					t.Fatalf("DeleteAcls got no answer: %v", err)
+				}
+				switch code {
+				case 0:
+					deleted[name] = true
+				case kerr.KafkaStorageError.Code:
+					if want := "The ACL change could not be saved: the broker's data directory is not writable (" + reason + ")"; msg != want {
+						t.Errorf("DeleteAcls refused with %q, want %q", msg, want)
+					}
+				default:
+					t.Fatalf("DeleteAcls: error code %d %q, want 0 or KAFKA_STORAGE_ERROR", code, msg)
+				}
+			}
+			for name := range deleted {
+				delete(acked, name)
+			}
 			var userRefused bool
 			for i := 0; i < 100 && !userRefused; i++ {
 				name := fmt.Sprintf("user-%03d", i)
@@ -210,6 +238,11 @@ func TestDataDirFull(t *testing.T) {
 			for _, name := range refused {
 				if stored[name] {
 					t.Errorf("refused ACL %.20s... is described", name)
+				}
+			}
+			for name := range deleted {
+				if stored[name] {
+					t.Errorf("deleted ACL %.20s... is still described", name)
 				}
 			}
 			log := proc.Log()

@@ -4,7 +4,7 @@
 // lost or read twice and that the broker's memory stayed bounded:
 //
 //	go run ./bench/load                                   # 1,000 connections for 60 s
-//	go run ./bench/load -duration 30m -retention-bytes 4194304   # the soak
+//	go run ./bench/load -duration 30m                     # the soak
 //	go run ./bench/load -conns 200 -duration 15s          # what TestLoad runs in CI
 //
 // The connections are split between
@@ -65,7 +65,7 @@ func defaultOptions() options {
 		kgoRate:        250,
 		batch:          10,
 		valueSize:      100,
-		retentionBytes: -1,
+		retentionBytes: 2 << 20,
 		rssLimit:       512 << 20,
 		drainTimeout:   2 * time.Minute,
 		dialParallel:   32,
@@ -87,7 +87,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.kgoRate, "kgo-rate", o.kgoRate, "records per second of each franz-go producer")
 	fs.IntVar(&o.batch, "batch", o.batch, "records per lean Produce request")
 	fs.IntVar(&o.valueSize, "value-size", o.valueSize, "bytes per record value (at least 16)")
-	fs.Int64Var(&o.retentionBytes, "retention-bytes", o.retentionBytes, "retention.bytes of each partition (-1: unlimited; set it for long soaks so memory stays bounded)")
+	fs.Int64Var(&o.retentionBytes, "retention-bytes", o.retentionBytes, "retention.bytes of each partition (-1: unlimited, and memory grows with the run); the default caps the log at partitions × 2 MiB so that memory stays bounded however long the run")
 	rssMiB := fs.Int64("rss-limit-mib", o.rssLimit>>20, "fail when the broker's peak RSS exceeds this many MiB (0: report only)")
 	fs.StringVar(&o.binary, "binary", "", "minikafka binary to run (default: go build ./cmd/minikafka into a temporary directory)")
 	fs.BoolVar(&o.race, "race", false, "build the broker with the race detector")
@@ -95,6 +95,13 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.dialParallel, "dial-parallel", o.dialParallel, "connections opened at once")
 	fs.BoolVar(&o.keepDir, "keep", false, "keep the temporary directory (broker log and config)")
 	fs.DurationVar(&o.progress, "progress", o.progress, "progress line interval (0: none)")
+	fs.Func("broker-env", "KEY=VALUE environment variable of the broker process, e.g. GOMEMLIMIT=256MiB (repeatable)", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("want KEY=VALUE, got %q", s)
+		}
+		o.brokerEnv = append(o.brokerEnv, s)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

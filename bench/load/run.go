@@ -46,6 +46,7 @@ type options struct {
 	dialParallel   int
 	keepDir        bool
 	progress       time.Duration
+	brokerEnv      []string
 }
 
 // report is what a run measured.
@@ -177,7 +178,7 @@ func run(ctx context.Context, o options, out io.Writer) (*report, error) {
 		}
 	}
 	proc, err := brokerproc.Start(brokerproc.Config{
-		Binary: bin, Dir: dir, Admin: true,
+		Binary: bin, Dir: dir, Admin: true, Env: o.brokerEnv,
 		Listeners:  []brokerproc.Listener{{Name: listener}},
 		Properties: brokerProperties(listener, o.duration+o.drainTimeout+10*time.Minute),
 	})
@@ -633,8 +634,12 @@ func sampleLoop(ctx context.Context, proc *brokerproc.Proc, r *report, led *ledg
 		if o.progress > 0 && time.Since(lastPrint) >= o.progress {
 			lastPrint = time.Now()
 			_, acked := led.totals()
-			fmt.Fprintf(out, "  t=%-5v conns=%-5d acked=%-9d consumed=%-10d rss=%s peak=%s broker-cpu=%v goroutines=%d\n",
-				time.Since(t0).Round(time.Second), s.connections, acked, c.consumed.Load(), mib(st.RSS), mib(st.PeakRSS),
+			conns := "?"
+			if err == nil {
+				conns = fmt.Sprint(s.connections)
+			}
+			fmt.Fprintf(out, "  t=%-5v conns=%-5s acked=%-9d consumed=%-10d rss=%s peak=%s broker-cpu=%v goroutines=%d\n",
+				time.Since(t0).Round(time.Second), conns, acked, c.consumed.Load(), mib(st.RSS), mib(st.PeakRSS),
 				st.CPU.Round(100*time.Millisecond), runtime.NumGoroutine())
 		}
 	}

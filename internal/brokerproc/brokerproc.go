@@ -109,6 +109,9 @@ type Config struct {
 	LogLevel string
 	// ReadyTimeout bounds the wait for the first listener (default 30 s).
 	ReadyTimeout time.Duration
+	// Env are extra KEY=VALUE environment variables of the broker (e.g.
+	// GOGC, GOMEMLIMIT, GODEBUG=gctrace=1), added to this process's.
+	Env []string
 }
 
 // Proc is a running broker process.
@@ -208,6 +211,9 @@ func launch(cfg Config, attempt int) (*Proc, error) {
 	}
 	p.cmd = exec.Command(cfg.Binary, "serve", "-c", conf, "--log-level", cfg.LogLevel)
 	p.cmd.Dir = cfg.Dir
+	if len(cfg.Env) > 0 {
+		p.cmd.Env = append(os.Environ(), cfg.Env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		logf.Close()
