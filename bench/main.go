@@ -154,7 +154,7 @@ func (r rate) mbPerSec() float64      { return float64(r.bytes) / 1e6 / r.elapse
 func loadFigures(w io.Writer, o options) (map[string]map[workload]result, error) {
 	results := map[string]map[workload]result{}
 	fmt.Fprintf(w, "Throughput and memory (%d partitions, franz-go %s, values are random bytes, MB = 10^6 bytes of record values)\n", o.partitions, franzVersion())
-	fmt.Fprintf(w, "%-14s %-22s %13s %7s %13s %7s %10s %10s %11s %11s\n", "workload", "broker", "produce rec/s", "MB/s", "consume rec/s", "MB/s", "rss@prod", "peak rss", "cpu prod", "cpu cons")
+	fmt.Fprintf(w, "%-14s %-26s %13s %7s %13s %7s %10s %10s %11s %11s\n", "workload", "broker", "produce rec/s", "MB/s", "consume rec/s", "MB/s", "rss@prod", "peak rss", "cpu prod", "cpu cons")
 	for _, wl := range o.workloads {
 		// Runs alternate between targets so that a slow moment of a
 		// shared machine does not fall on one target only.
@@ -174,7 +174,7 @@ func loadFigures(w io.Writer, o options) (map[string]map[workload]result, error)
 			}
 			b := best[ti]
 			results[t.String()][wl] = b
-			fmt.Fprintf(w, "%-14s %-22s %13.0f %7.1f %13.0f %7.1f %10s %10s %11s %11s\n", wl, t,
+			fmt.Fprintf(w, "%-14s %-26s %13.0f %7.1f %13.0f %7.1f %10s %10s %11s %11s\n", wl, t,
 				b.produce.recordsPerSec(), b.produce.mbPerSec(),
 				b.consume.recordsPerSec(), b.consume.mbPerSec(),
 				mib(b.rssAfterProduce), mib(b.peakRSS), cpus(b.produce), cpus(b.consume))
@@ -220,7 +220,8 @@ func printRatios(w io.Writer, o options, results map[string]map[workload]result)
 		p := a[wl].produce.recordsPerSec() / b[wl].produce.recordsPerSec()
 		c := a[wl].consume.recordsPerSec() / b[wl].consume.recordsPerSec()
 		r := float64(a[wl].peakRSS) / float64(b[wl].peakRSS)
-		fmt.Fprintf(w, "  %-16s produce %.2fx consume %.2fx rss %.2fx\n", wl, p, c, r)
+		fmt.Fprintf(w, "  %-16s produce %.2fx consume %.2fx rss %.2fx   (broker CPU seconds: produce %.2fx consume %.2fx)\n", wl, p, c, r,
+			a[wl].produce.brokerCPU.Seconds()/b[wl].produce.brokerCPU.Seconds(), a[wl].consume.brokerCPU.Seconds()/b[wl].consume.brokerCPU.Seconds())
 		if i == 0 {
 			prod, cons, rss = p, c, r
 			continue

@@ -58,6 +58,27 @@ func wireACLFilter(version int16, rt kmsg.ACLResourceType, name *string, pt kmsg
 	return f, nil
 }
 
+// wireACLCreation converts a CreateAcls creation, with the same parse
+// failures as a filter (UNKNOWN elements; v0: LITERAL only).
+func wireACLCreation(version int16, cr *kmsg.CreateACLsRequestCreation) (az.ACL, error) {
+	a := az.ACL{
+		ResourceType: az.ResourceTypeFromCode(int8(cr.ResourceType)),
+		ResourceName: cr.ResourceName,
+		PatternType:  az.PatternTypeFromCode(int8(cr.ResourcePatternType)),
+		Principal:    cr.Principal,
+		Host:         cr.Host,
+		Operation:    az.OperationFromCode(int8(cr.Operation)),
+		Permission:   az.PermissionFromCode(int8(cr.PermissionType)),
+	}
+	if version == 0 && a.PatternType != az.PatternLiteral {
+		return a, errV0Pattern
+	}
+	if a.ResourceType == az.ResourceUnknown || a.PatternType == az.PatternUnknown || a.Operation == az.OpUnknown || a.Permission == az.PermUnknown {
+		return a, errUnknownACLElement
+	}
+	return a, nil
+}
+
 func filterString(f *az.ACLFilter) string {
 	s := func(p *string) string {
 		if p == nil {
@@ -71,11 +92,16 @@ func filterString(f *az.ACLFilter) string {
 
 // aclResultCode maps an ACLManager error to the Kafka code and message the
 // response carries: an *authorizer.ACLError keeps its code and message
-// (UNKNOWN_SERVER_ERROR never carries one, as Kafka's ApiError); any other
-// error is UNKNOWN_SERVER_ERROR without a message.
+// (UNKNOWN_SERVER_ERROR never carries one, as Kafka's ApiError); a write
+// the disk refused is KAFKA_STORAGE_ERROR with its reason
+// (storage_errors.go); any other error is UNKNOWN_SERVER_ERROR without a
+// message.
 func aclResultCode(err error) (int16, *string) {
 	if err == nil {
 		return 0, nil
+	}
+	if code, msg, ok := storageFailure(err, "The ACL change"); ok {
+		return code, &msg
 	}
 	var ae *az.ACLError
 	if errors.As(err, &ae) && ae.Code != kerr.UnknownServerError.Code {

@@ -319,9 +319,30 @@ func (b *Broker) Close() error {
 	}
 	b.mu.Unlock()
 	b.cancel() // wakes long polls and group waits
-	b.wg.Wait()
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		// A client that stopped reading keeps its connection's writer
+		// blocked (until connections.max.idle.ms): close what is left.
+		b.mu.Lock()
+		n := len(b.conns)
+		for c := range b.conns {
+			c.close()
+		}
+		b.mu.Unlock()
+		b.log.Warn("closing: connections still writing after the grace period were closed", "connections", n, "grace", closeGrace)
+		<-done
+	}
 	return nil
 }
+
+// closeGrace is how long Close lets connections flush their responses
+// before closing them.
+const closeGrace = 5 * time.Second
 
 // Listener describes a bound listener.
 type Listener struct {

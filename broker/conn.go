@@ -168,13 +168,24 @@ func (c *conn) logReadError(err error) {
 	}
 }
 
-// writeLoop writes responses in order, coalescing writes.
+// writeLoop writes responses in order, coalescing writes. With an idle
+// timeout, writes that stay blocked that long (a client that no longer
+// reads its responses) close the connection: Kafka counts both directions
+// as activity for connections.max.idle.ms, and a blocked writer would
+// otherwise hold the connection, its responses and the read loop forever.
 func (c *conn) writeLoop(done chan struct{}) {
 	defer close(done)
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(c.nc)
 	defer func() { bw.Reset(nil); writerPool.Put(bw) }()
+	var armed time.Time // when the write deadline was last pushed back
 	for m := range c.out {
+		if idle := c.b.cfg.IdleTimeout; idle > 0 {
+			if now := time.Now(); now.Sub(armed) > idle/8 {
+				_ = c.nc.SetWriteDeadline(now.Add(idle))
+				armed = now
+			}
+		}
 		var err error
 		if m.vec != nil {
 			err = c.writeVector(bw, m.vec)
@@ -182,22 +193,33 @@ func (c *conn) writeLoop(done chan struct{}) {
 			_, err = bw.Write(m.buf)
 		}
 		m.recycle()
-		if err != nil {
-			c.close()
-			continue // drain
-		}
-		if m.close {
+		if err == nil && m.close {
 			_ = bw.Flush()
 			c.close()
 			continue
 		}
-		if len(c.out) == 0 {
-			if err := bw.Flush(); err != nil {
-				c.close()
-			}
+		if err == nil && len(c.out) == 0 {
+			err = bw.Flush()
+		}
+		if err != nil {
+			c.writeFailed(err)
 		}
 	}
 	_ = bw.Flush()
+}
+
+// writeFailed closes the connection after a failed write (the remaining
+// responses are drained and dropped); a write that timed out is logged.
+func (c *conn) writeFailed(err error) {
+	select {
+	case <-c.done:
+		return // already closed
+	default:
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.b.log.Info("closing connection: the client does not read its responses", "listener", c.l.cfg.Name, "client", c.host, "blocked_for", c.b.cfg.IdleTimeout)
+	}
+	c.close()
 }
 
 // writeVector writes a frame holding references to stored bytes: with one

@@ -102,6 +102,11 @@ func handleFetch(c *conn, r *protocol.Request) (kmsg.Response, error) {
 		}
 		if wake == nil {
 			wake = make(chan struct{}, 1)
+			// However the wait ends, the channel must leave every
+			// partition it waits on: an idle partition is not woken
+			// (which clears its waiters), so a timed-out long poll
+			// would stay registered there until the next append.
+			defer c.b.unregisterFetchWaiter(req, allowed, wake)
 		}
 		// Register, then re-check, so an append between the fill and the
 		// registration is not missed.
@@ -139,6 +144,25 @@ func (b *Broker) registerFetchWaiter(req *kmsg.FetchRequest, allowed []bool, wak
 		for _, rp := range req.Topics[i].Partitions {
 			if rp.Partition >= 0 && int(rp.Partition) < len(t.partitions) {
 				t.partitions[rp.Partition].wait(wake)
+			}
+		}
+	}
+}
+
+// unregisterFetchWaiter removes wake from the partitions that
+// registerFetchWaiter added it to.
+func (b *Broker) unregisterFetchWaiter(req *kmsg.FetchRequest, allowed []bool, wake chan struct{}) {
+	for i := range req.Topics {
+		if !allowed[i] {
+			continue
+		}
+		t := b.topics.get(req.Topics[i].Topic)
+		if t == nil {
+			continue
+		}
+		for _, rp := range req.Topics[i].Partitions {
+			if rp.Partition >= 0 && int(rp.Partition) < len(t.partitions) {
+				t.partitions[rp.Partition].unwait(wake)
 			}
 		}
 	}

@@ -8,7 +8,10 @@ package broker
 // type ANY, pattern type MATCH/ANY, operation ANY or permission ANY fails
 // the whole request (every result UNKNOWN_SERVER_ERROR). Otherwise each
 // creation gets 0 or 42 INVALID_REQUEST with Kafka's message, in request
-// order; valid ACLs are durable before the response is sent.
+// order; valid ACLs are durable before the response is sent. When the
+// data directory's disk refuses the write (full, read-only) every result
+// is KAFKA_STORAGE_ERROR (56) with the reason and nothing is added
+// (storage_errors.go).
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -24,21 +27,10 @@ func handleCreateACLs(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	req := r.Body.(*kmsg.CreateACLsRequest)
 	resp := req.ResponseKind().(*kmsg.CreateACLsResponse)
 	acls := make([]az.ACL, len(req.Creations))
-	for i, cr := range req.Creations {
-		a := az.ACL{
-			ResourceType: az.ResourceTypeFromCode(int8(cr.ResourceType)),
-			ResourceName: cr.ResourceName,
-			PatternType:  az.PatternTypeFromCode(int8(cr.ResourcePatternType)),
-			Principal:    cr.Principal,
-			Host:         cr.Host,
-			Operation:    az.OperationFromCode(int8(cr.Operation)),
-			Permission:   az.PermissionFromCode(int8(cr.PermissionType)),
-		}
-		if r.Version == 0 && a.PatternType != az.PatternLiteral {
-			return nil, errV0Pattern
-		}
-		if a.ResourceType == az.ResourceUnknown || a.PatternType == az.PatternUnknown || a.Operation == az.OpUnknown || a.Permission == az.PermUnknown {
-			return nil, errUnknownACLElement
+	for i := range req.Creations {
+		a, err := wireACLCreation(r.Version, &req.Creations[i])
+		if err != nil {
+			return nil, err
 		}
 		acls[i] = a
 	}
@@ -59,7 +51,7 @@ func handleCreateACLs(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	}
 	results, err := c.b.cfg.ACLs.CreateACLs(c.b.ctx, acls)
 	if err != nil {
-		c.b.log.Info("CreateAcls failed", "client", c.host, "principal", c.subject.User.String(), "acls", len(acls), "err", err)
+		c.b.log.Log(c.b.ctx, storeFailureLevel(err), "CreateAcls failed", "client", c.host, "principal", c.subject.User.String(), "acls", len(acls), "err", err)
 		setAll(aclResultCode(err))
 		return resp, nil
 	}

@@ -7,7 +7,9 @@ package broker
 // connection is closed. Every filter is matched against the ACLs as they
 // were before the request (an ACL matching two filters is listed under
 // both), the removals are atomic and durable before the response, and more
-// than 10000 matches fail every filter with UNKNOWN_SERVER_ERROR.
+// than 10000 matches fail every filter with UNKNOWN_SERVER_ERROR. A removal
+// the data directory's disk refuses fails every filter with
+// KAFKA_STORAGE_ERROR (56) and the reason; nothing is removed.
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -49,7 +51,7 @@ func handleDeleteACLs(c *conn, r *protocol.Request) (kmsg.Response, error) {
 	}
 	matched, err := c.b.cfg.ACLs.DeleteACLs(c.b.ctx, filters)
 	if err != nil {
-		c.b.log.Info("DeleteAcls failed", "client", c.host, "principal", c.subject.User.String(), "filters", len(filters), "err", err)
+		c.b.log.Log(c.b.ctx, storeFailureLevel(err), "DeleteAcls failed", "client", c.host, "principal", c.subject.User.String(), "filters", len(filters), "err", err)
 		setAll(aclResultCode(err))
 		return resp, nil
 	}

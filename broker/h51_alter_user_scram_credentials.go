@@ -14,6 +14,8 @@ package broker
 // 93 "Too few iterations" / "Too many iterations". The client sends salt
 // and SaltedPassword; the ScramManager derives StoredKey and ServerKey.
 // Results: deletions, then upsertions, then errors, each in request order.
+// A change the data directory's disk refuses is KAFKA_STORAGE_ERROR (56)
+// with the reason (storage_errors.go); nothing is changed for that user.
 
 import (
 	"context"
@@ -77,8 +79,12 @@ func handleAlterUserScramCredentials(c *conn, r *protocol.Request) (kmsg.Respons
 		}
 		if err != nil {
 			c.b.log.Error("altering SCRAM credential", "user", a.user, "err", err)
-			res.ErrorCode = kerr.UnknownServerError.Code
-			res.ErrorMessage = strp(err.Error())
+			if code, msg, ok := storageFailure(err, "The SCRAM credential of "+a.user); ok {
+				res.ErrorCode, res.ErrorMessage = code, &msg
+			} else {
+				res.ErrorCode = kerr.UnknownServerError.Code
+				res.ErrorMessage = strp(err.Error())
+			}
 		} else if res.ErrorCode == 0 {
 			c.b.log.Info("altered SCRAM credential", "user", a.user, "deleted", a.delete != nil, "principal", c.subject.User.String())
 		}

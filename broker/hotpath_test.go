@@ -9,6 +9,7 @@ package broker
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"testing"
 	"unsafe"
@@ -17,6 +18,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kbin"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	az "github.com/minikafka/minikafka/authorizer"
+	"github.com/minikafka/minikafka/authorizer/acl"
+	"github.com/minikafka/minikafka/principal"
 	"github.com/minikafka/minikafka/protocol"
 	"github.com/minikafka/minikafka/storage"
 	"github.com/minikafka/minikafka/storage/mem"
@@ -26,13 +30,17 @@ const hotTopic = "bench"
 
 // hotBroker is a broker with metrics on (the default) and a 3-partition
 // topic, not listening: frames are handed to a conn directly.
-func hotBroker(tb testing.TB) *Broker {
+func hotBroker(tb testing.TB, opts ...func(*Config)) *Broker {
 	tb.Helper()
-	b, err := New(Config{
+	cfg := Config{
 		Listeners: []ListenerConfig{{Name: "PLAINTEXT", Addr: "127.0.0.1:0", SecurityProtocol: Plaintext}},
 		Logs:      mem.LogFactory{},
 		Metrics:   NewMetrics(prometheus.NewRegistry()),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,6 +56,8 @@ func hotConn(tb testing.TB, b *Broker) *conn {
 	tb.Helper()
 	c := &conn{b: b, l: &listener{cfg: &b.cfg.Listeners[0], m: b.m.forListener(b.cfg.Listeners[0].Name)}, host: "127.0.0.1",
 		out: make(chan outMsg, 64), done: make(chan struct{}), state: stateAuthenticated}
+	c.subject = principal.AnonymousSubject(nil)
+	c.rc = az.RequestContext{Subject: c.subject, Host: c.host, Listener: "PLAINTEXT"}
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
@@ -187,8 +197,27 @@ func (w *hotWire) next(tb testing.TB) []byte {
 	return frame
 }
 
-func benchmarkProduce(b *testing.B, parts int32, n, size int) {
-	br := hotBroker(b)
+// hotACLs turns authorization on (the ACL authorizer behind the default
+// chain) with ACLs allowing User:ANONYMOUS to write and read the benchmark
+// topic, among a thousand ACLs of other users on other topics.
+func hotACLs(tb testing.TB) func(*Config) {
+	acls := []az.ACL{
+		{ResourceType: az.ResourceTopic, ResourceName: hotTopic, PatternType: az.PatternLiteral, Principal: "User:ANONYMOUS", Host: "*", Operation: az.OpWrite, Permission: az.PermAllow},
+		{ResourceType: az.ResourceTopic, ResourceName: hotTopic, PatternType: az.PatternLiteral, Principal: "User:ANONYMOUS", Host: "*", Operation: az.OpRead, Permission: az.PermAllow},
+	}
+	for i := 0; i < 1000; i++ {
+		acls = append(acls, az.ACL{ResourceType: az.ResourceTopic, ResourceName: fmt.Sprintf("topic-%d", i), PatternType: az.PatternLiteral,
+			Principal: fmt.Sprintf("User:user-%d", i), Host: "*", Operation: az.OpWrite, Permission: az.PermAllow})
+	}
+	z, err := acl.NewMemory(acls...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return func(c *Config) { c.Authorizer, c.ACLs = &az.Chain{Authorizers: []az.Authorizer{z}}, z }
+}
+
+func benchmarkProduce(b *testing.B, parts int32, n, size int, opts ...func(*Config)) {
+	br := hotBroker(b, opts...)
 	c := hotConn(b, br)
 	w := newHotWire(c, hotProduceFrameParts(parts, n, size))
 	partitions := br.topics.get(hotTopic).partitions
@@ -212,6 +241,10 @@ func BenchmarkProduce(b *testing.B) {
 	b.Run("3x1000x100B", func(b *testing.B) { benchmarkProduce(b, 3, 1000, 100) })
 	b.Run("3x10x10KB", func(b *testing.B) { benchmarkProduce(b, 3, 10, 10240) })
 	b.Run("1x1000x100B", func(b *testing.B) { benchmarkProduce(b, 1, 1000, 100) })
+	b.Run("3x1000x100B-acls", func(b *testing.B) { benchmarkProduce(b, 3, 1000, 100, hotACLs(b)) })
+	b.Run("3x1000x100B-nometrics", func(b *testing.B) {
+		benchmarkProduce(b, 3, 1000, 100, func(c *Config) { c.Metrics = nil })
+	})
 }
 
 // TestProduceBatchKeepsLittleElse checks how produce keeps memory: a batch
@@ -255,8 +288,8 @@ func TestProduceBatchKeepsLittleElse(t *testing.T) {
 	}
 }
 
-func benchmarkFetch(b *testing.B, batches, n, size int) {
-	br := hotBroker(b)
+func benchmarkFetch(b *testing.B, batches, n, size int, opts ...func(*Config)) {
+	br := hotBroker(b, opts...)
 	c := hotConn(b, br)
 	for i := 0; i < batches; i++ {
 		hotHandle(b, c, hotProduceFrame(n, size))
@@ -276,6 +309,7 @@ func BenchmarkFetch(b *testing.B) {
 	b.Run("3x1x1000x100B", func(b *testing.B) { benchmarkFetch(b, 1, 1000, 100) })
 	b.Run("3x8x1000x100B", func(b *testing.B) { benchmarkFetch(b, 8, 1000, 100) })
 	b.Run("3x1x10x10KB", func(b *testing.B) { benchmarkFetch(b, 1, 10, 10240) })
+	b.Run("3x1x1000x100B-acls", func(b *testing.B) { benchmarkFetch(b, 1, 1000, 100, hotACLs(b)) })
 }
 
 // TestProduceAllocationsDoNotGrowWithRecords checks that produce does no

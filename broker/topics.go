@@ -266,6 +266,20 @@ func (p *partition) wait(ch chan struct{}) {
 	p.mu.Unlock()
 }
 
+// unwait removes every registration of ch (a long poll that ended).
+func (p *partition) unwait(ch chan struct{}) {
+	p.mu.Lock()
+	ws := p.waiters[:0]
+	for _, w := range p.waiters {
+		if w != ch {
+			ws = append(ws, w)
+		}
+	}
+	clear(p.waiters[len(ws):])
+	p.waiters = ws
+	p.mu.Unlock()
+}
+
 // wake notifies fetchers waiting on this partition. Called with p.mu held
 // or not; it takes the lock itself.
 func (p *partition) wake() {

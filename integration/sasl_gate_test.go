@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"testing"
@@ -41,6 +42,15 @@ func dialRaw(t *testing.T, addr string) *rawConn {
 // send writes a request with a v1/v2 request header.
 func (c *rawConn) send(req kmsg.Request) int32 {
 	c.t.Helper()
+	if err := c.trySend(req); err != nil {
+		c.t.Fatal(err)
+	}
+	return c.corr
+}
+
+// trySend writes a request with a v1/v2 request header, reporting a write
+// failure (the broker may already have closed the connection).
+func (c *rawConn) trySend(req kmsg.Request) error {
 	c.corr++
 	b := binary.BigEndian.AppendUint16(nil, uint16(req.Key()))
 	b = binary.BigEndian.AppendUint16(b, uint16(req.GetVersion()))
@@ -51,8 +61,10 @@ func (c *rawConn) send(req kmsg.Request) int32 {
 		b = append(b, 0)
 	}
 	b = req.AppendTo(b)
-	c.writeFrame(b)
-	return c.corr
+	if _, err := c.nc.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)); err != nil {
+		return fmt.Errorf("writing %s: %w", kmsg.NameForKey(req.Key()), err)
+	}
+	return nil
 }
 
 func (c *rawConn) writeFrame(b []byte) {

@@ -3,10 +3,14 @@
 # file) for the given number of seconds each (default 15), one after the
 # other, and fails if any of them finds a failing input. New failing
 # inputs are written by Go under the package's testdata/fuzz/FuzzXxx/;
-# commit them as regression seeds once fixed.
+# commit them as regression seeds once fixed. Each target starts from its
+# committed seed corpus (testdata/fuzz/FuzzXxx/seed-*) plus what earlier
+# runs found on this machine (Go's fuzz cache). The last line of each
+# target's output reports its executions; the summary lists them.
 #
 #   scripts/fuzz.sh        # 15 s per target
-#   scripts/fuzz.sh 60     # 60 s per target
+#   scripts/fuzz.sh 5      # the short bound scripts/test.sh uses
+#   scripts/fuzz.sh 60     # 60 s per target (RELIABILITY.md's figures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,16 +33,28 @@ if ((${#targets[@]} == 0)); then
   exit 1
 fi
 
+# New coverage is minimized for at most this long (Go's default, 60 s,
+# would let one slow input eat a short run).
+minimize=$((secs < 10 ? secs : 10))
+
 failed=()
+summary=()
+start=$SECONDS
 for t in "${targets[@]}"; do
   read -r pkg name <<<"$t"
   printf '\n== %s %s (%ss)\n' "$pkg" "$name" "$secs"
-  if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="${secs}s" "$pkg"; then
+  out=$(mktemp)
+  if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="${secs}s" -fuzzminimizetime="${minimize}s" "$pkg" 2>&1 | tee "$out"; then
     failed+=("$pkg $name")
   fi
+  execs=$(grep -oE 'execs: [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
+  summary+=("$(printf '%-36s %-32s %10s execs' "$pkg" "$name" "$execs")")
+  rm -f "$out"
 done
 
 echo
+printf '%s\n' "${summary[@]}"
+echo "total time: $((SECONDS - start)) s"
 if ((${#failed[@]})); then
   echo "fuzz failures:"
   printf '  %s\n' "${failed[@]}"

@@ -143,10 +143,10 @@ func (v *JWTValidator) validate(ctx context.Context, token string) (*Token, *Val
 		return nil, invalidToken("Malformed JWT provided; the payload or signature section is empty")
 	}
 	if !v.allowed[alg] {
-		return nil, invalidToken("JWS algorithm '%s' is not allowed (allowed: %s)", alg, strings.Join(v.cfg.AllowedAlgorithms, ", "))
+		return nil, invalidToken("JWS algorithm '%s' is not allowed (allowed: %s)", clip(alg), strings.Join(v.cfg.AllowedAlgorithms, ", "))
 	}
 	if len(h.Crit) > 0 && string(h.Crit) != "null" {
-		return nil, invalidToken("the JWS header has unrecognized critical (crit) parameters %s", h.Crit)
+		return nil, invalidToken("the JWS header has unrecognized critical (crit) parameters %s", clip(string(h.Crit)))
 	}
 	if h.B64 != nil && !*h.B64 {
 		return nil, invalidToken("unencoded JWS payloads (b64=false) are not accepted")
@@ -179,13 +179,13 @@ func (v *JWTValidator) verify(ctx context.Context, kid, alg string, input, sig [
 		refreshed, why := v.cfg.Keys.Missing(ctx, kid)
 		if refreshed == nil {
 			return invalidToken("Unable to find a suitable verification key for JWS with kid %q and alg %s in the JWKS of %s (keys: %s); no refresh: %s",
-				kid, alg, v.cfg.Keys.Describe(), strings.Join(ks.KeyIDs(), ", "), why)
+				clip(kid), alg, v.cfg.Keys.Describe(), strings.Join(ks.KeyIDs(), ", "), why)
 		}
 		ks = refreshed
 		cands = ks.candidates(kid, alg)
 		if len(cands) == 0 {
 			return invalidToken("Unable to find a suitable verification key for JWS with kid %q and alg %s in the JWKS of %s, even after refreshing it (keys: %s)",
-				kid, alg, v.cfg.Keys.Describe(), strings.Join(ks.KeyIDs(), ", "))
+				clip(kid), alg, v.cfg.Keys.Describe(), strings.Join(ks.KeyIDs(), ", "))
 		}
 	}
 	ver := v.verifiers[alg]
@@ -194,7 +194,7 @@ func (v *JWTValidator) verify(ctx context.Context, kid, alg string, input, sig [
 			return nil
 		}
 	}
-	return invalidToken("JWS signature is invalid (alg %s, kid %q, %d candidate key(s) of %s)", alg, kid, len(cands), v.cfg.Keys.Describe())
+	return invalidToken("JWS signature is invalid (alg %s, kid %q, %d candidate key(s) of %s)", alg, clip(kid), len(cands), v.cfg.Keys.Describe())
 }
 
 // checkClaims applies jose4j's JwtConsumer checks as Kafka configures
@@ -287,6 +287,19 @@ func (v *JWTValidator) checkClaims(claims map[string]any) (*Token, *ValidationEr
 		return nil, invalidToken("%s value must not contain only whitespace", v.cfg.SubClaim)
 	}
 	return &Token{Principal: sub, Expiry: exp, IssuedAt: iat, Scopes: scopes, Claims: claims}, nil
+}
+
+// maxReasonValue bounds the header values a client chooses (kid, alg) as
+// quoted in a rejection reason, which is logged for every attempt: a
+// token may be as large as sasl.server.max.receive.size.
+const maxReasonValue = 128
+
+// clip shortens a client-chosen value for a rejection reason.
+func clip(s string) string {
+	if len(s) <= maxReasonValue {
+		return s
+	}
+	return fmt.Sprintf("%s...(%d bytes)", s[:maxReasonValue], len(s))
 }
 
 // audience reads aud: a string or a list of strings.

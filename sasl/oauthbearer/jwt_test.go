@@ -163,6 +163,12 @@ func TestJWTValidatorRejects(t *testing.T) {
 			"unrecognized critical (crit) parameters"},
 		"unknown kid, no key after refresh": {sign(t, newKey(t, "nope", jwa.RS256), jwa.RS256, stdClaims("alice", now), nil),
 			`Unable to find a suitable verification key for JWS with kid "nope" and alg RS256`},
+		"very long kid: clipped in the reason": {sign(t, newKey(t, strings.Repeat("k", 5000), jwa.RS256), jwa.RS256, stdClaims("alice", now), nil),
+			`kid "` + strings.Repeat("k", 128) + `...(5000 bytes)" and alg RS256`},
+		"very long crit: clipped in the reason": {sign(t, f.key, jwa.RS256, stdClaims("alice", now), map[string]any{"crit": []string{strings.Repeat("c", 5000)}}),
+			`unrecognized critical (crit) parameters ["` + strings.Repeat("c", 126) + `...(5004 bytes)`},
+		"very long alg: clipped in the reason": {unsignedJWT(t, map[string]any{"alg": strings.Repeat("A", 5000)}, stdClaims("alice", now)) + "c2ln",
+			`JWS algorithm '` + strings.Repeat("A", 128) + `...(5000 bytes)' is not allowed`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -172,6 +178,9 @@ func TestJWTValidatorRejects(t *testing.T) {
 			}
 			if !strings.Contains(reason, tc.reason) {
 				t.Fatalf("logged %q, want reason %q", reason, tc.reason)
+			}
+			if len(reason) > 2000 {
+				t.Fatalf("a %d-byte reason: client-chosen values must be clipped", len(reason))
 			}
 		})
 	}

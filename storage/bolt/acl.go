@@ -14,6 +14,7 @@ import (
 	bberrors "go.etcd.io/bbolt/errors"
 
 	"github.com/minikafka/minikafka/authorizer"
+	"github.com/minikafka/minikafka/storage"
 )
 
 // aclBucket holds one record per ACL. The key is the ACL's canonical
@@ -116,7 +117,7 @@ func (s *ACLStore) update(ctx context.Context, what string, fn func(b *bbolt.Buc
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.update(what+" ACLs", func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(aclBucket)
 		if err != nil {
 			return err
@@ -126,12 +127,11 @@ func (s *ACLStore) update(ctx context.Context, what string, fn func(b *bbolt.Buc
 	if err == nil && s.db.NoSync {
 		// bbolt fsyncs every commit unless NoSync is set; an acknowledged
 		// ACL must be on disk either way.
-		err = s.db.Sync()
+		if err := s.db.Sync(); err != nil {
+			return &storage.IOError{Op: "syncing " + what + " ACLs", Path: s.db.path, Err: err}
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("%s ACLs in %s: %w", what, s.db.path, err)
-	}
-	return nil
+	return err
 }
 
 // EncodeACLKey returns the canonical key of an ACL.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+
+	"github.com/minikafka/minikafka/storage"
 )
 
 // FileName is the database file inside the data directory.
@@ -68,3 +70,22 @@ func Open(dir string) (*DB, error) {
 
 // Path is the database file path.
 func (db *DB) Path() string { return db.path }
+
+// update runs fn in a read-write transaction. When the commit fails (the
+// disk refused the write: bbolt writes, grows and syncs the file only
+// then) the error is a *storage.IOError of op; an error of fn itself is
+// returned wrapped with op and the file name. Either way nothing changed.
+func (db *DB) update(op string, fn func(tx *bbolt.Tx) error) error {
+	var fnErr error
+	err := db.Update(func(tx *bbolt.Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	switch {
+	case err == nil:
+		return nil
+	case fnErr == nil:
+		return &storage.IOError{Op: op, Path: db.path, Err: err}
+	}
+	return fmt.Errorf("%s in %s: %w", op, db.path, err)
+}

@@ -140,12 +140,12 @@ func putScram(tx *bbolt.Tx, user string, c storage.ScramCredential) error {
 
 // PutScram implements storage.ScramStore.
 func (s *ScramStore) PutScram(_ context.Context, user string, c storage.ScramCredential) error {
-	return s.db.Update(func(tx *bbolt.Tx) error { return putScram(tx, user, c) })
+	return s.db.update("storing the SCRAM credential of "+user, func(tx *bbolt.Tx) error { return putScram(tx, user, c) })
 }
 
 // DeleteScram implements storage.ScramStore.
 func (s *ScramStore) DeleteScram(_ context.Context, user, mechanism string) (ok bool, err error) {
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.update("deleting the SCRAM credential of "+user, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(scramBucket)
 		k := scramKey(user, mechanism)
 		if b.Get(k) == nil {
@@ -154,7 +154,10 @@ func (s *ScramStore) DeleteScram(_ context.Context, user, mechanism string) (ok 
 		ok = true
 		return b.Delete(k)
 	})
-	return ok, err
+	if err != nil {
+		return false, err
+	}
+	return ok, nil
 }
 
 // SeedScram implements storage.ScramStore: the seeded marker and the
