@@ -38,6 +38,7 @@ fi
 minimize=$((secs < 10 ? secs : 10))
 
 failed=()
+raced=()
 summary=()
 start=$SECONDS
 for t in "${targets[@]}"; do
@@ -45,7 +46,19 @@ for t in "${targets[@]}"; do
   printf '\n== %s %s (%ss)\n' "$pkg" "$name" "$secs"
   out=$(mktemp)
   if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="${secs}s" -fuzzminimizetime="${minimize}s" "$pkg" 2>&1 | tee "$out"; then
-    failed+=("$pkg $name")
+    # Go's fuzz coordinator (go1.26) can fail a target with a bare
+    # "context deadline exceeded" when -fuzztime ends while a worker is busy
+    # (golang/go#75804, fixed in go1.27): no input failed and none was
+    # written. Only that exact shape is forgiven; anything else, and any
+    # written failing input, fails the run.
+    if ! grep -q 'Failing input written to' "$out" &&
+      [ "$(grep -cE '^\s+context deadline exceeded$' "$out")" -eq 1 ] &&
+      ! grep -qE 'panic:|^\s+[a-z_]+_test\.go:[0-9]+:' "$out"; then
+      echo "note: $pkg $name stopped with Go's fuzz deadline race (golang/go#75804), no failing input; not a finding"
+      raced+=("$pkg $name")
+    else
+      failed+=("$pkg $name")
+    fi
   fi
   execs=$(grep -oE 'execs: [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
   summary+=("$(printf '%-36s %-32s %10s execs' "$pkg" "$name" "$execs")")
@@ -55,6 +68,10 @@ done
 echo
 printf '%s\n' "${summary[@]}"
 echo "total time: $((SECONDS - start)) s"
+if ((${#raced[@]})); then
+  echo "stopped by Go's fuzz deadline race (not findings):"
+  printf '  %s\n' "${raced[@]}"
+fi
 if ((${#failed[@]})); then
   echo "fuzz failures:"
   printf '  %s\n' "${failed[@]}"
