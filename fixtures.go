@@ -137,7 +137,11 @@ func ParseFixtures(data []byte, file string) (*Fixtures, error) {
 			}
 			for i, s := range supers {
 				if _, err := principal.Parse(s); err != nil {
-					return p.errorf(v.Content[i], "super_users: %v", err)
+					at := v // one string, or an alias of the list
+					if v.Kind == yaml.SequenceNode && i < len(v.Content) {
+						at = v.Content[i]
+					}
+					return p.errorf(at, "super_users: %v", err)
 				}
 			}
 			f.SuperUsers = append(f.SuperUsers, supers...)
