@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -20,7 +21,11 @@ type listener struct {
 }
 
 func (b *Broker) listen(cfg *ListenerConfig) (*listener, error) {
-	ln, err := net.Listen("tcp", cfg.Addr)
+	// SO_KEEPALIVE with the operating system's timings, as Kafka's acceptor
+	// sets it (socket.setKeepAlive(true)); Go's default would also set
+	// three TCP_KEEP* options on every accepted socket.
+	lc := net.ListenConfig{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: -1, Interval: -1, Count: -1}}
+	ln, err := lc.Listen(context.Background(), "tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
 	}
@@ -75,8 +80,13 @@ func (b *Broker) acceptLoop(l *listener) {
 // newConn registers a connection, enforcing max.connections and
 // max.connections.per.ip; it returns nil (and closes nc) when over a limit.
 func (b *Broker) newConn(l *listener, nc net.Conn) *conn {
-	ap, _ := netip.ParseAddrPort(nc.RemoteAddr().String())
-	addr := ap.Addr().Unmap()
+	var addr netip.Addr
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		addr = ta.AddrPort().Addr().Unmap()
+	} else {
+		ap, _ := netip.ParseAddrPort(nc.RemoteAddr().String())
+		addr = ap.Addr().Unmap()
+	}
 	ip := addr.String()
 	b.mu.Lock()
 	if b.closed {
