@@ -158,6 +158,7 @@ func run(mechs []string, duration, warmup time.Duration, workers int) error {
 	if _, err := fmt.Fscan(stdout, &addr, &token); err != nil {
 		return fmt.Errorf("broker process: %w", err)
 	}
+	dial := netDialer(addr)
 	fmt.Printf("go %s, GOMAXPROCS %d, %d workers, %v per mechanism (after %v warm-up), broker in process %d\n",
 		runtime.Version(), runtime.GOMAXPROCS(0), workers, duration, warmup, child.Process.Pid)
 	for _, m := range mechs {
@@ -176,8 +177,8 @@ func run(mechs []string, duration, warmup time.Duration, workers int) error {
 			return fmt.Errorf("unknown mechanism %q", m)
 		}
 		frames := encodeFrames(m, auth)
-		measure(addr, frames, sc, workers, warmup, child.Process.Pid) // warm-up
-		res := measure(addr, frames, sc, workers, duration, child.Process.Pid)
+		measure(dial, frames, sc, workers, warmup, child.Process.Pid) // warm-up
+		res := measure(dial, frames, sc, workers, duration, child.Process.Pid)
 		fmt.Println(res.format(m, duration))
 		if res.errors > 0 {
 			return fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
@@ -243,7 +244,7 @@ var scramFormatter = kmsg.NewRequestFormatter(kmsg.FormatterClientID("authconns"
 
 // scramExchange runs the two SaslAuthenticate round trips of SCRAM on an
 // open connection and verifies the server's signature.
-func scramExchange(tc *net.TCPConn, sc *scram.Client, buf []byte) error {
+func scramExchange(tc io.ReadWriter, sc *scram.Client, buf []byte) error {
 	conv := sc.NewConversation()
 	msg, err := conv.Step("")
 	if err != nil {
@@ -281,24 +282,34 @@ func scramExchange(tc *net.TCPConn, sc *scram.Client, buf []byte) error {
 }
 
 // readResponse reads one response frame into buf (or a larger slice) and
-// returns its body, correlation id included.
-func readResponse(tc *net.TCPConn, buf []byte) ([]byte, error) {
-	if _, err := io.ReadFull(tc, buf[:4]); err != nil {
-		return nil, err
+// returns its body, correlation id included. Requests are never pipelined,
+// so nothing follows the frame: it reads as much as arrives, which is the
+// whole response in one read almost always.
+func readResponse(r io.Reader, buf []byte) ([]byte, error) {
+	have := 0
+	for have < 4 {
+		k, err := r.Read(buf[have:])
+		if err != nil {
+			return nil, err
+		}
+		have += k
 	}
 	n := int(binary.BigEndian.Uint32(buf[:4]))
-	body := buf
-	if n > len(body) {
-		body = make([]byte, n)
-	}
-	body = body[:n]
-	if _, err := io.ReadFull(tc, body); err != nil {
-		return nil, err
-	}
 	if n < 7 {
 		return nil, fmt.Errorf("short response (%d bytes)", n)
 	}
-	return body, nil
+	frame := buf
+	if 4+n > len(frame) {
+		frame = make([]byte, 4+n)
+		copy(frame, buf[:have])
+	}
+	if have > 4+n {
+		return nil, fmt.Errorf("%d bytes after a %d-byte response", have-4-n, n)
+	}
+	if _, err := io.ReadFull(r, frame[have:4+n]); err != nil {
+		return nil, err
+	}
+	return frame[4 : 4+n], nil
 }
 
 // errorCodeOffset is where each response's ErrorCode starts after the
@@ -329,7 +340,7 @@ func (r result) format(mech string, d time.Duration) string {
 		per(r.brokerCPU), per(r.cpu), r.conns, r.errors)
 }
 
-func measure(addr string, frames [][]byte, sc *scram.Client, workers int, d time.Duration, brokerPid int) result {
+func measure(dial dialFunc, frames [][]byte, sc *scram.Client, workers int, d time.Duration, brokerPid int) result {
 	var (
 		mu    sync.Mutex
 		res   result
@@ -346,7 +357,7 @@ func measure(addr string, frames [][]byte, sc *scram.Client, workers int, d time
 			buf := make([]byte, 4096)
 			for time.Now().Before(deadline) {
 				start := time.Now()
-				err := connect(addr, frames, sc, buf)
+				err := connect(dial, frames, sc, buf)
 				if err != nil {
 					mu.Lock()
 					if res.errors == 0 {
@@ -371,16 +382,32 @@ func measure(addr string, frames [][]byte, sc *scram.Client, workers int, d time
 	return res
 }
 
+// dialFunc opens a client connection to the broker.
+type dialFunc func() (io.ReadWriteCloser, error)
+
+// netDialer dials with the net package, as Go clients do: a non-blocking
+// socket on the runtime's poller, TCP_NODELAY, no keep-alive.
+func netDialer(addr string) dialFunc {
+	d := net.Dialer{Timeout: 5 * time.Second, KeepAlive: -1}
+	return func() (io.ReadWriteCloser, error) {
+		nc, err := d.Dial("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := nc.(*net.TCPConn)
+		_ = tc.SetLinger(0)
+		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+		return tc, nil
+	}
+}
+
 // connect opens one connection, authenticates and closes it.
-func connect(addr string, frames [][]byte, sc *scram.Client, buf []byte) error {
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+func connect(dial dialFunc, frames [][]byte, sc *scram.Client, buf []byte) error {
+	tc, err := dial()
 	if err != nil {
 		return err
 	}
-	tc := nc.(*net.TCPConn)
 	defer tc.Close()
-	_ = tc.SetLinger(0)
-	_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
 	for i, f := range frames {
 		if _, err := tc.Write(f); err != nil {
 			return err
