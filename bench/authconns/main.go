@@ -83,7 +83,7 @@ func main() {
 		_ = pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(strings.Split(*mechs, ","), *duration, *warmup, *workers); err != nil {
+	if _, err := run(strings.Split(*mechs, ","), *duration, *warmup, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "authconns:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -137,32 +137,33 @@ func serve() error {
 	return nil
 }
 
-func run(mechs []string, duration, warmup time.Duration, workers int) error {
+func run(mechs []string, duration, warmup time.Duration, workers int) (map[string]result, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	child := exec.Command(self, "-serve")
 	child.Stderr = os.Stderr
 	stdin, err := child.StdinPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stdout, err := child.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := child.Start(); err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = stdin.Close(); _ = child.Wait() }()
 	var addr, token string
 	if _, err := fmt.Fscan(stdout, &addr, &token); err != nil {
-		return fmt.Errorf("broker process: %w", err)
+		return nil, fmt.Errorf("broker process: %w", err)
 	}
 	dial := netDialer(addr)
 	fmt.Printf("go %s, GOMAXPROCS %d, %d workers, %v per mechanism (after %v warm-up), broker in process %d\n",
 		runtime.Version(), runtime.GOMAXPROCS(0), workers, duration, warmup, child.Process.Pid)
+	results := map[string]result{}
 	for _, m := range mechs {
 		var auth []byte
 		var sc *scram.Client
@@ -173,20 +174,21 @@ func run(mechs []string, duration, warmup time.Duration, workers int) error {
 			auth = []byte("\x00alice\x00alice-secret")
 		case "SCRAM-SHA-256":
 			if sc, err = scram.SHA256.NewClient("alice", "alice-secret", ""); err != nil {
-				return fmt.Errorf("scram client: %w", err)
+				return nil, fmt.Errorf("scram client: %w", err)
 			}
 		default:
-			return fmt.Errorf("unknown mechanism %q", m)
+			return nil, fmt.Errorf("unknown mechanism %q", m)
 		}
 		frames := encodeFrames(m, auth)
 		measure(dial, frames, sc, workers, warmup, child.Process.Pid) // warm-up
 		res := measure(dial, frames, sc, workers, duration, child.Process.Pid)
 		fmt.Println(res.format(m, duration))
+		results[m] = res
 		if res.errors > 0 {
-			return fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
+			return results, fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
 		}
 	}
-	return nil
+	return results, nil
 }
 
 func serveJWKS(key *rsa.PrivateKey) (*httptest.Server, error) {
