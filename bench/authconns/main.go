@@ -73,7 +73,11 @@ func main() {
 	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each measurement")
 	workers := flag.Int("workers", 8, "concurrent connecting clients")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load generator to this file (the broker's: env AUTHCONNS_BROKER_CPUPROFILE)")
+	pin := flag.Bool("pin", false, "run the broker on CPU 0 and the load generator on CPU 1, each with GOMAXPROCS 1 (needs taskset and two CPUs)")
 	flag.Parse()
+	if *pin && os.Getenv(pinnedEnv) == "" {
+		os.Exit(rerunPinned())
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -88,6 +92,37 @@ func main() {
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
+}
+
+// pinnedEnv marks a load generator that rerunPinned started on CPU 1.
+const pinnedEnv = "AUTHCONNS_PINNED"
+
+// rerunPinned runs this command again, with the same arguments, on CPU 1
+// with GOMAXPROCS=1, and returns its exit status. Processes started with
+// taskset keep its CPU set in every thread they create, which setting the
+// affinity from inside a running Go program would not guarantee.
+func rerunPinned() int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "authconns -pin:", err)
+		return 1
+	}
+	if runtime.NumCPU() < 2 {
+		fmt.Fprintln(os.Stderr, "authconns -pin: needs two CPUs, this machine has", runtime.NumCPU())
+		return 1
+	}
+	cmd := exec.Command("taskset", append([]string{"-c", "1", self}, os.Args[1:]...)...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", pinnedEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "authconns -pin: running under taskset:", err)
+		return 1
+	}
+	return 0
 }
 
 // serve is the broker process: it starts the JWKS server and the broker,
@@ -143,6 +178,13 @@ func run(mechs []string, duration, warmup time.Duration, workers int) (map[strin
 		return nil, err
 	}
 	child := exec.Command(self, "-serve")
+	placement := "broker and load generator share every CPU"
+	if os.Getenv(pinnedEnv) != "" {
+		// The load generator runs on CPU 1 (rerunPinned); the broker gets
+		// CPU 0, and GOMAXPROCS=1 from the inherited environment.
+		child = exec.Command("taskset", "-c", "0", self, "-serve")
+		placement = "broker pinned to CPU 0, load generator to CPU 1"
+	}
 	child.Stderr = os.Stderr
 	stdin, err := child.StdinPipe()
 	if err != nil {
@@ -161,8 +203,8 @@ func run(mechs []string, duration, warmup time.Duration, workers int) (map[strin
 		return nil, fmt.Errorf("broker process: %w", err)
 	}
 	dial := netDialer(addr)
-	fmt.Printf("go %s, GOMAXPROCS %d, %d workers, %v per mechanism (after %v warm-up), broker in process %d\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), workers, duration, warmup, child.Process.Pid)
+	fmt.Printf("go %s, GOMAXPROCS %d, %s, %d workers, %v per mechanism (after %v warm-up), broker in process %d\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), placement, workers, duration, warmup, child.Process.Pid)
 	results := map[string]result{}
 	for _, m := range mechs {
 		var auth []byte

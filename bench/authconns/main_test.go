@@ -39,3 +39,16 @@ func TestAuthconnsEveryMechanism(t *testing.T) {
 		t.Error("an unknown mechanism was measured")
 	}
 }
+
+// With -pin, the load generator (rerun under taskset) starts the broker on
+// CPU 0 through taskset; this runs that path without pinning the test.
+func TestAuthconnsPinnedBroker(t *testing.T) {
+	t.Setenv(pinnedEnv, "1")
+	results, err := run([]string{"PLAIN"}, 200*time.Millisecond, 50*time.Millisecond, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results["PLAIN"]; r.conns == 0 || r.errors != 0 {
+		t.Errorf("PLAIN with the broker under taskset: %d connections, %d errors", r.conns, r.errors)
+	}
+}
