@@ -169,13 +169,21 @@ func serve() error {
 	}
 	fmt.Println(b.Addr("SASL"), token)
 	_, _ = io.Copy(io.Discard, os.Stdin)
+	fmt.Println("jwks-fetches", jwksFetches.Load())
 	return nil
 }
 
-func run(mechs []string, duration, warmup time.Duration, workers int) (map[string]result, error) {
+// report is what run measured: a result per mechanism, and how many times
+// the broker fetched the JWKS over the whole run (startup included).
+type report struct {
+	results     map[string]result
+	jwksFetches int64
+}
+
+func run(mechs []string, duration, warmup time.Duration, workers int) (report, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return report{}, err
 	}
 	child := exec.Command(self, "-serve")
 	placement := "broker and load generator share every CPU"
@@ -188,19 +196,19 @@ func run(mechs []string, duration, warmup time.Duration, workers int) (map[strin
 	child.Stderr = os.Stderr
 	stdin, err := child.StdinPipe()
 	if err != nil {
-		return nil, err
+		return report{}, err
 	}
 	stdout, err := child.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return report{}, err
 	}
 	if err := child.Start(); err != nil {
-		return nil, err
+		return report{}, err
 	}
 	defer func() { _ = stdin.Close(); _ = child.Wait() }()
 	var addr, token string
 	if _, err := fmt.Fscan(stdout, &addr, &token); err != nil {
-		return nil, fmt.Errorf("broker process: %w", err)
+		return report{}, fmt.Errorf("broker process: %w", err)
 	}
 	dial := netDialer(addr)
 	fmt.Printf("go %s, GOMAXPROCS %d, %s, %d workers, %v per mechanism (after %v warm-up), broker in process %d\n",
@@ -216,10 +224,10 @@ func run(mechs []string, duration, warmup time.Duration, workers int) (map[strin
 			auth = []byte("\x00alice\x00alice-secret")
 		case "SCRAM-SHA-256":
 			if sc, err = scram.SHA256.NewClient("alice", "alice-secret", ""); err != nil {
-				return nil, fmt.Errorf("scram client: %w", err)
+				return report{}, fmt.Errorf("scram client: %w", err)
 			}
 		default:
-			return nil, fmt.Errorf("unknown mechanism %q", m)
+			return report{}, fmt.Errorf("unknown mechanism %q", m)
 		}
 		frames := encodeFrames(m, auth)
 		measure(dial, frames, sc, workers, warmup, child.Process.Pid) // warm-up
@@ -227,10 +235,20 @@ func run(mechs []string, duration, warmup time.Duration, workers int) (map[strin
 		fmt.Println(res.format(m, duration))
 		results[m] = res
 		if res.errors > 0 {
-			return results, fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
+			return report{results: results}, fmt.Errorf("%s: %d failed connections, first: %v", m, res.errors, res.firstErr)
 		}
 	}
-	return results, nil
+	_ = stdin.Close()
+	rep := report{results: results}
+	var word string
+	if _, err := fmt.Fscan(stdout, &word, &rep.jwksFetches); err != nil || word != "jwks-fetches" {
+		return rep, fmt.Errorf("broker process: reading its JWKS fetch count: %q, %v", word, err)
+	}
+	if err := child.Wait(); err != nil {
+		return rep, fmt.Errorf("broker process: %w", err)
+	}
+	fmt.Printf("the broker fetched the JWKS %d time(s) in the whole run, startup included\n", rep.jwksFetches)
+	return rep, nil
 }
 
 func serveJWKS(key *rsa.PrivateKey) (*httptest.Server, error) {
@@ -247,10 +265,15 @@ func serveJWKS(key *rsa.PrivateKey) (*httptest.Server, error) {
 		return nil, err
 	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		jwksFetches.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	})), nil
 }
+
+// jwksFetches counts the requests the JWKS server of the broker process
+// answered.
+var jwksFetches atomic.Int64
 
 func signToken(key *rsa.PrivateKey) (string, error) {
 	now := time.Now()

@@ -22,15 +22,19 @@ func TestMain(m *testing.M) {
 
 // A short run of every mechanism against a real broker process: each
 // connects and authenticates (SCRAM verifying the server's signature)
-// without a single failed connection. No figure is checked.
+// without a single failed connection, and the broker fetched the JWKS
+// once, at startup, for all the OAUTHBEARER logins. No figure is checked.
 func TestAuthconnsEveryMechanism(t *testing.T) {
 	mechs := []string{"OAUTHBEARER", "SCRAM-SHA-256", "PLAIN"}
-	results, err := run(mechs, 300*time.Millisecond, 50*time.Millisecond, 2)
+	rep, err := run(mechs, 300*time.Millisecond, 50*time.Millisecond, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rep.jwksFetches != 1 {
+		t.Errorf("the broker fetched the JWKS %d times, want once (at startup)", rep.jwksFetches)
+	}
 	for _, m := range mechs {
-		r, ok := results[m]
+		r, ok := rep.results[m]
 		if !ok || r.conns == 0 || r.errors != 0 {
 			t.Errorf("%s: %d connections, %d errors (measured: %v)", m, r.conns, r.errors, ok)
 		}
@@ -44,11 +48,11 @@ func TestAuthconnsEveryMechanism(t *testing.T) {
 // CPU 0 through taskset; this runs that path without pinning the test.
 func TestAuthconnsPinnedBroker(t *testing.T) {
 	t.Setenv(pinnedEnv, "1")
-	results, err := run([]string{"PLAIN"}, 200*time.Millisecond, 50*time.Millisecond, 2)
+	rep, err := run([]string{"PLAIN"}, 200*time.Millisecond, 50*time.Millisecond, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := results["PLAIN"]; r.conns == 0 || r.errors != 0 {
+	if r := rep.results["PLAIN"]; r.conns == 0 || r.errors != 0 {
 		t.Errorf("PLAIN with the broker under taskset: %d connections, %d errors", r.conns, r.errors)
 	}
 }
